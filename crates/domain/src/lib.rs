@@ -1,0 +1,10 @@
+//! gaodi-domain: the bureau's concepts as types, and the pure engines that decide and compute.
+//!
+//! Nothing here does I/O, talks to a database or knows about HTTP. Values are built through
+//! `parse` functions (parse, don't validate), so a value of a domain type is always valid.
+
+pub mod access;
+pub mod audit;
+pub mod organisation;
+pub mod period;
+pub mod region;
