@@ -70,7 +70,7 @@ create table session (
     expires_at text not null,
     last_seen_at text not null
 );
-create index session_user on session (user_id);
+create index session_by_user on session (user_id);
 
 create table api_token (
     api_token_id integer primary key,

@@ -1,0 +1,451 @@
+//! Integration tests of the whole web application on a real database (SQLite by default, the
+//! PostgreSQL database of `GAODI_TEST_DATABASE_URL` when set).
+
+mod common;
+
+use common::{spawn_app, uscc, TestApp, PASSWORD, USERS};
+use gaodi_web::api::ROUTES;
+use serde_json::{json, Value};
+
+async fn json_of(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+/// A path with its placeholders filled for the route-by-role test.
+fn concrete(app: &TestApp, path: &str, victim: i64) -> String {
+    path.replace("{code}", if path.contains("periods") { "2021Q3" } else { "430202" })
+        .replace("{id}", &if path.contains("organisations") { app.org_hetang } else { victim }.to_string())
+}
+
+/// A valid body for each write route; `n` makes unique keys per caller.
+fn body_for(method: &str, path: &str, n: usize) -> Option<Value> {
+    match (method, path) {
+        ("post", "/api/v1/me/password") => Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+        ("post", "/api/v1/me/api-tokens") => Some(json!({"name": "matrix"})),
+        ("patch", "/api/v1/regions/{code}") => Some(json!({"name_zh": "荷塘区", "name_en": "Hetang District"})),
+        ("post", "/api/v1/users") => Some(json!({"username": format!("matrix{n}"), "role": "expert"})),
+        ("post", "/api/v1/organisations") => Some(json!({
+            "uscc": uscc(&format!("91430202MA4T1000{n}")), "name": format!("矩阵企业{n}"),
+            "kind": "enterprise", "region_code": "430202"})),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn every_api_route_as_every_role() {
+    let app = spawn_app().await;
+    // A user the admin may disable, enable and reset without locking a tester out.
+    let victim =
+        app.api("admin").send("post", "/api/v1/users", Some(json!({"username": "victim", "role": "expert"}))).await;
+    assert_eq!(victim.status(), 201);
+    let victim = json_of(victim).await["user"]["user_id"].as_i64().unwrap();
+    for (n, (user, role)) in USERS.iter().enumerate() {
+        let client = app.api(user);
+        let head_before = app.audit_head().await;
+        for r in ROUTES {
+            let path = concrete(&app, r.path, victim);
+            let res = client.send(r.method, &path, body_for(r.method, r.path, n)).await;
+            let status = res.status().as_u16();
+            let allowed = r.roles.is_empty() || r.roles.contains(&role.as_str());
+            // An expert's scope holds only what is assigned to them: a record outside it is 404.
+            let out_of_scope = *user == "expert" && r.path == "/api/v1/organisations/{id}" && status == 404;
+            if out_of_scope {
+                continue;
+            }
+            if allowed {
+                assert!(
+                    !matches!(status, 401 | 403 | 404 | 405 | 500),
+                    "{user} {} {path}: expected success, got {status}: {}",
+                    r.method,
+                    res.text().await.unwrap_or_default()
+                );
+            } else {
+                assert_eq!(status, 403, "{user} {} {path} must be forbidden", r.method);
+            }
+        }
+        if *user == "leader" {
+            // A leader changes nothing: the only writes open to every role are one's own API
+            // token and password, and the matrix's password change is refused as unchanged.
+            let events = app.api("admin").get("/api/v1/audit?actor=leader").await.json::<Value>().await.unwrap();
+            let actions: Vec<&str> = events["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["seq"].as_i64().unwrap() > head_before)
+                .map(|e| e["action"].as_str().unwrap())
+                .collect();
+            assert_eq!(actions, vec!["api_token.create"], "leader wrote more than their own token");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_refuses_anonymous_callers() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    for r in ROUTES {
+        let path = concrete(&app, r.path, 1);
+        let m = reqwest::Method::from_bytes(r.method.to_ascii_uppercase().as_bytes()).unwrap();
+        let res = http.request(m, app.url(&path)).header("origin", &app.base).json(&json!({})).send().await.unwrap();
+        assert!(matches!(res.status().as_u16(), 401 | 403), "{} {path}: {}", r.method, res.status());
+    }
+}
+
+#[tokio::test]
+async fn every_page_as_every_role() {
+    let app = spawn_app().await;
+    let victim = app.ids["expert"];
+    let admin_only = ["admin"];
+    let readers = ["admin", "city", "district", "enterprise", "leader"];
+    let pages: Vec<(&str, String, &[&str])> = vec![
+        ("get", "/".into(), &[]),
+        ("get", "/regions".into(), &[]),
+        ("get", "/regions?year=2017".into(), &[]),
+        ("get", "/regions/430202".into(), &[]),
+        ("get", "/account/password".into(), &[]),
+        ("get", "/api/docs".into(), &[]),
+        ("get", "/system/users".into(), &admin_only),
+        ("get", "/system/audit".into(), &readers),
+        ("post", "/regions/430202".into(), &admin_only),
+        ("post", "/system/users".into(), &admin_only),
+        ("post", format!("/system/users/{victim}/enable"), &admin_only),
+        ("post", "/system/audit/verify".into(), &admin_only),
+    ];
+    for (user, _) in USERS {
+        let b = app.browser();
+        assert_eq!(b.login(user, PASSWORD).await.status(), 303);
+        let csrf = b.csrf().await;
+        for (method, path, roles) in &pages {
+            let allowed = roles.is_empty() || roles.contains(&user);
+            let res = if *method == "get" {
+                b.get(path).await
+            } else {
+                let form: Vec<(&str, &str)> = vec![
+                    ("csrf_token", &csrf),
+                    ("name_zh", "荷塘区"),
+                    ("name_en", "Hetang District"),
+                    ("username", "pageuser"),
+                    ("role", "expert"),
+                ];
+                b.post_form(path, &form).await
+            };
+            let status = res.status().as_u16();
+            if allowed {
+                assert!(matches!(status, 200 | 303 | 422), "{user} {method} {path}: {status}");
+            } else {
+                assert_eq!(status, 403, "{user} {method} {path}");
+            }
+        }
+        assert_eq!(b.post_form("/logout", &[("csrf_token", &csrf)]).await.status(), 303);
+        assert_eq!(b.get("/").await.status(), 303, "{user} still logged in after logout");
+    }
+}
+
+#[tokio::test]
+async fn district_user_sees_and_changes_only_their_district() {
+    let app = spawn_app().await;
+    let d = app.api("district");
+    let list = json_of(d.get("/api/v1/organisations").await).await;
+    let regions: Vec<&str> =
+        list["organisations"].as_array().unwrap().iter().map(|o| o["region_code"].as_str().unwrap()).collect();
+    assert_eq!(regions, vec!["430202"], "district 430202 sees only its own organisations");
+    assert_eq!(d.get(&format!("/api/v1/organisations/{}", app.org_lusong)).await.status(), 404);
+    assert_eq!(d.get(&format!("/api/v1/organisations/{}", app.org_hetang)).await.status(), 200);
+
+    let head = app.audit_head().await;
+    let other =
+        json!({"uscc": uscc("91430203MA4T20001"), "name": "越界企业", "kind": "enterprise", "region_code": "430203"});
+    assert_eq!(d.send("post", "/api/v1/organisations", Some(other)).await.status(), 403);
+    assert_eq!(app.audit_head().await, head, "a refused write leaves no trace");
+    let own =
+        json!({"uscc": uscc("91430202MA4T20002"), "name": "本区企业", "kind": "enterprise", "region_code": "430202"});
+    assert_eq!(d.send("post", "/api/v1/organisations", Some(own)).await.status(), 201);
+
+    // The audit trail of another district's records is out of reach too.
+    let events = json_of(d.get("/api/v1/audit?entity_kind=organisation").await).await;
+    for e in events["events"].as_array().unwrap() {
+        assert_eq!(e["region_code"], "430202", "district saw {e}");
+    }
+    let city = json_of(app.api("city").get("/api/v1/audit?entity_kind=organisation").await).await;
+    assert!(city["events"].as_array().unwrap().iter().any(|e| e["region_code"] == "430203"));
+}
+
+#[tokio::test]
+async fn enterprise_user_sees_only_its_own_organisation() {
+    let app = spawn_app().await;
+    let e = app.api("enterprise");
+    let list = json_of(e.get("/api/v1/organisations").await).await;
+    let ids: Vec<i64> =
+        list["organisations"].as_array().unwrap().iter().map(|o| o["organisation_id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![app.org_hetang]);
+    assert_eq!(e.get(&format!("/api/v1/organisations/{}", app.org_lusong)).await.status(), 404);
+}
+
+#[tokio::test]
+async fn unsafe_requests_need_our_origin_and_the_csrf_token() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    b.login("admin", PASSWORD).await;
+    let csrf = b.csrf().await;
+    let body = json!({"name_zh": "荷塘区", "name_en": "Hetang"});
+    let url = app.url("/api/v1/regions/430202");
+    let no_token = b.http.patch(&url).header("origin", &app.base).json(&body).send().await.unwrap();
+    assert_eq!(no_token.status(), 403);
+    assert_eq!(json_of(no_token).await["error"]["code"], "error.csrf");
+    let wrong_origin = b
+        .http
+        .patch(&url)
+        .header("origin", "http://evil.example")
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(wrong_origin).await["error"]["code"], "error.bad_origin");
+    let no_origin = b.http.patch(&url).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+    assert_eq!(no_origin.status(), 403);
+    let ok =
+        b.http.patch(&url).header("origin", &app.base).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    // Forms carry the token as a field.
+    let form = b.post_form("/regions/430202", &[("name_zh", "荷塘区"), ("name_en", "Hetang District")]).await;
+    assert_eq!(form.status(), 403);
+}
+
+#[tokio::test]
+async fn login_locks_out_after_repeated_failures() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    for _ in 0..5 {
+        let page = b.login("city", "wrong-Password-1").await.text().await.unwrap();
+        assert!(page.contains("role=\"alert\""));
+    }
+    let res = b.login("city", PASSWORD).await;
+    assert_eq!(res.status(), 200, "locked: the right password is refused too");
+    assert!(res.text().await.unwrap().contains("锁定"));
+    let other = app.browser();
+    assert_eq!(other.login("admin", PASSWORD).await.status(), 303, "other accounts unaffected");
+}
+
+#[tokio::test]
+async fn unknown_and_known_users_fail_alike() {
+    let app = spawn_app().await;
+    let a = app.browser().login("nobody", "whatever-Pass-1").await.text().await.unwrap();
+    let b = app.browser().login("city", "whatever-Pass-1").await.text().await.unwrap();
+    let msg = |s: &str| s.split("role=\"alert\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert_eq!(msg(&a), msg(&b));
+}
+
+#[tokio::test]
+async fn one_time_password_must_be_changed_first() {
+    let app = spawn_app().await;
+    let created = app
+        .api("admin")
+        .send("post", "/api/v1/users", Some(json!({"username": "newcomer", "role": "city_staff"})))
+        .await;
+    let otp = json_of(created).await["one_time_password"].as_str().unwrap().to_owned();
+    let b = app.browser();
+    let res = b.login("newcomer", &otp).await;
+    assert_eq!(res.headers()["location"], "/account/password");
+    let regions = b.get("/regions").await;
+    assert_eq!(regions.headers()["location"], "/account/password");
+    let api = b.get("/api/v1/regions").await;
+    assert_eq!(json_of(api).await["error"]["code"], "error.password_change_required");
+    let csrf = b.csrf().await;
+    let weak = b
+        .post_form(
+            "/account/password",
+            &[
+                ("csrf_token", &csrf),
+                ("current_password", &otp),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status(), 422);
+    let good = "Newcomer-Password-9";
+    let res = b
+        .post_form(
+            "/account/password",
+            &[("csrf_token", &csrf), ("current_password", &otp), ("new_password", good), ("confirm_password", good)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(b.get("/regions").await.status(), 200);
+    assert_eq!(app.browser().login("newcomer", &otp).await.status(), 200, "the one-time password is spent");
+}
+
+#[tokio::test]
+async fn region_tree_as_it_stood_in_a_year() {
+    let app = spawn_app().await;
+    let api = app.api("expert");
+    let codes = |v: &Value| -> Vec<String> {
+        fn walk(n: &Value, out: &mut Vec<String>) {
+            out.push(n["region"]["code"].as_str().unwrap().to_owned());
+            for c in n["children"].as_array().unwrap() {
+                walk(c, out);
+            }
+        }
+        let mut out = Vec::new();
+        for n in v["tree"].as_array().unwrap() {
+            walk(n, &mut out);
+        }
+        out
+    };
+    let t2017 = codes(&json_of(api.get("/api/v1/regions?year=2017").await).await);
+    let t2021 = codes(&json_of(api.get("/api/v1/regions?year=2021").await).await);
+    assert!(t2017.contains(&"430221".to_owned()) && !t2017.contains(&"430212".to_owned()));
+    assert!(t2021.contains(&"430212".to_owned()) && !t2021.contains(&"430221".to_owned()));
+    let parks2020 = codes(&json_of(api.get("/api/v1/regions?year=2020&hierarchy=park").await).await);
+    let parks2021 = codes(&json_of(api.get("/api/v1/regions?year=2021&hierarchy=park").await).await);
+    assert!(!parks2020.contains(&"P43002".to_owned()) && parks2021.contains(&"P43002".to_owned()));
+    let page = app.browser();
+    page.login("expert", PASSWORD).await;
+    let html = page.get_text("/regions?year=2017").await;
+    assert!(html.contains("data-code=\"430221\"") && !html.contains("data-code=\"430212\""));
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_in_the_callers_language() {
+    let app = spawn_app().await;
+    let api = app.api("admin");
+    let head = app.audit_head().await;
+
+    let bad_code = json_of(api.get("/api/v1/regions/43020X").await).await;
+    assert_eq!(bad_code["error"]["code"], "region.invalid_code_format");
+    assert!(bad_code["error"]["message"].as_str().unwrap().contains("43020X"));
+
+    let bad_period = api.get("/api/v1/periods/2021Q5").await;
+    assert_eq!(bad_period.status(), 422);
+    let en = api
+        .http
+        .get(app.url("/api/v1/periods/2021Q5"))
+        .bearer_auth(&app.tokens["admin"])
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let en = json_of(en).await;
+    assert!(en["error"]["message"].as_str().unwrap().contains("accepted quarters are Q1 to Q4"), "{en}");
+    let zh = json_of(bad_period).await;
+    assert!(zh["error"]["message"].as_str().unwrap().contains("季度"), "{zh}");
+
+    let dup = api.send("post", "/api/v1/users", Some(json!({"username": "city", "role": "city_staff"}))).await;
+    assert_eq!(dup.status(), 409);
+    let bad_uscc = json!({"uscc": "91430202MA4T000019", "name": "x", "kind": "enterprise", "region_code": "430202"});
+    let res = json_of(api.send("post", "/api/v1/organisations", Some(bad_uscc)).await).await;
+    assert_eq!(res["error"]["code"], "uscc.check");
+    assert_eq!(res["error"]["field"], "uscc");
+    let malformed = api
+        .http
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(&app.tokens["admin"])
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(json_of(malformed).await["error"]["code"], "error.bad_body");
+    let unknown = api.get("/api/v1/nothing-here").await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(json_of(unknown).await["error"]["code"], "error.not_found");
+    let page_404 = app.browser().get("/no/such/page").await;
+    assert_eq!(page_404.status(), 404);
+    assert!(page_404.text().await.unwrap().contains("<html"));
+    let big = "x".repeat(3 * 1024 * 1024);
+    let too_big = api
+        .http
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(&app.tokens["admin"])
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), 413);
+    assert_eq!(app.audit_head().await, head, "nothing changed");
+}
+
+#[tokio::test]
+async fn every_write_is_audited_with_before_and_after() {
+    let app = spawn_app().await;
+    let api = app.api("admin");
+    let res = api
+        .send("patch", "/api/v1/regions/430202", Some(json!({"name_zh": "荷塘区", "name_en": "Hetang (renamed)"})))
+        .await;
+    assert_eq!(res.status(), 200);
+    let rid = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let ev = json_of(api.get("/api/v1/audit?entity_kind=region&entity_id=430202").await).await;
+    let e = &ev["events"][0];
+    assert_eq!(e["action"], "region.update");
+    assert_eq!(e["actor_name"], "admin");
+    assert_eq!(e["request_id"], rid.as_str());
+    assert!(e["before"].as_str().unwrap().contains("Hetang District"));
+    assert!(e["after"].as_str().unwrap().contains("Hetang (renamed)"));
+    let verify = json_of(api.send("post", "/api/v1/audit/verify", None).await).await;
+    assert_eq!(verify["intact"], true);
+}
+
+#[tokio::test]
+async fn tampering_with_the_audit_log_is_detected() {
+    use gaodi_store::db::query;
+    let app = spawn_app().await;
+    let db = app.store.db();
+    assert!(app.store.verify_audit().await.is_ok());
+    // Append-only: the database itself refuses changes.
+    assert!(db.execute(query("update audit_event set actor_name = 'mallory' where seq = 2")).await.is_err());
+    assert!(db.execute(query("delete from audit_event where seq = 2")).await.is_err());
+    // An attacker with the database's owner rights removes the guard and edits a row.
+    match app.backend {
+        "sqlite" => {
+            db.execute(query("drop trigger audit_event_no_update")).await.unwrap();
+            db.execute(query("drop trigger audit_event_no_delete")).await.unwrap();
+        }
+        _ => {
+            db.execute(query("alter table audit_event disable trigger audit_event_no_change")).await.unwrap();
+        }
+    }
+    db.execute(query("update audit_event set actor_name = 'mallory' where seq = 2")).await.unwrap();
+    let err = app.store.verify_audit().await.unwrap_err().to_string();
+    assert!(err.contains("audit event 2 was changed"), "{err}");
+    db.execute(query("update audit_event set actor_name = 'system:test' where seq = 2")).await.unwrap();
+    assert!(app.store.verify_audit().await.is_ok(), "restored row verifies again");
+    db.execute(query("delete from audit_event where seq = 3")).await.unwrap();
+    let err = app.store.verify_audit().await.unwrap_err().to_string();
+    assert!(err.contains("missing"), "{err}");
+    let api = json_of(app.api("admin").send("post", "/api/v1/audit/verify", None).await).await;
+    assert_eq!(api["intact"], false);
+}
+
+#[tokio::test]
+async fn health_openapi_and_docs_work_offline() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    let ready = json_of(http.get(app.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(ready["database"], app.backend);
+    let doc = json_of(http.get(app.url("/api/openapi.json")).send().await.unwrap()).await;
+    for r in ROUTES {
+        assert!(doc["paths"][r.path][r.method].is_object(), "{} {} undocumented", r.method, r.path);
+    }
+    let docs = http.get(app.url("/api/docs")).send().await.unwrap().text().await.unwrap();
+    assert!(docs.contains("/assets/vendor/swagger-ui-bundle.js"));
+    let bundle = http.get(app.url("/assets/vendor/swagger-ui-bundle.js")).send().await.unwrap();
+    assert_eq!(bundle.status(), 200);
+    assert!(bundle.bytes().await.unwrap().len() > 100_000);
+    assert!(!docs.contains("http://") && !docs.contains("https://"), "no external addresses");
+}
+
+#[tokio::test]
+async fn pages_speak_chinese_by_default_and_english_on_request() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    b.login("city", PASSWORD).await;
+    let zh = b.get_text("/regions").await;
+    assert!(zh.contains("lang=\"zh-CN\"") && zh.contains("行政区划") && zh.contains("株洲市"));
+    assert_eq!(b.get("/lang/en?next=/regions").await.status(), 303);
+    let en = b.get_text("/regions").await;
+    assert!(en.contains("lang=\"en\"") && en.contains("Regions") && en.contains("Zhuzhou"));
+}
