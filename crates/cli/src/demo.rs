@@ -35,12 +35,12 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
     let org = match store.organisation_by_uscc(uscc.as_str()).await? {
         Some(o) => o,
         None => {
-            let new = NewOrganisation {
+            let new = NewOrganisation::basic(
                 uscc,
-                name: "株洲示例动力科技有限公司".to_owned(),
-                kind: OrganisationKind::Enterprise,
-                region_code: RegionCode::parse("430202").expect("valid code"),
-            };
+                "株洲示例动力科技有限公司",
+                OrganisationKind::Enterprise,
+                RegionCode::parse("430202").expect("valid code"),
+            );
             store.create_organisation(&actor, &gaodi_domain::access::Scope::All, &new).await?
         }
     };

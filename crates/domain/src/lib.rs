@@ -5,6 +5,8 @@
 
 pub mod access;
 pub mod audit;
+pub mod money;
 pub mod organisation;
 pub mod period;
 pub mod region;
+pub mod registry;

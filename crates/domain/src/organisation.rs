@@ -7,7 +7,8 @@
 //!   zh "{value} 的第 {pos} 位 {ch} 不是允许的字符（数字及除 I、O、Z、S、V 外的大写字母）。"
 //! - `uscc.check`: en "The check character (position 18) of {value} should be {expected}, not {actual}." /
 //!   zh "{value} 的校验码（第18位）应为 {expected}，而不是 {actual}。"
-//! - `organisation.unknown_kind`: en "Unknown organisation kind {value}." / zh "未知的单位类型 {value}。"
+//! - `organisation.unknown_kind`: en "Unknown organisation kind {value}: use enterprise (企业), university (高校), institute (科研院所), hospital (医院) or government_body (政府机关)." /
+//!   zh "未知的单位类型“{value}”：可填 企业、高校、科研院所、医院、政府机关。"
 
 use std::fmt;
 
@@ -109,10 +110,32 @@ impl OrganisationKind {
         }
     }
 
+    /// The name users see.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            OrganisationKind::Enterprise => "企业",
+            OrganisationKind::University => "高校",
+            OrganisationKind::Institute => "科研院所",
+            OrganisationKind::Hospital => "医院",
+            OrganisationKind::GovernmentBody => "政府机关",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            OrganisationKind::Enterprise => "enterprise",
+            OrganisationKind::University => "university",
+            OrganisationKind::Institute => "research institute",
+            OrganisationKind::Hospital => "hospital",
+            OrganisationKind::GovernmentBody => "government body",
+        }
+    }
+
+    /// Parses the code (`enterprise`) or the Chinese name (`企业`), as import files use either.
     pub fn parse(s: &str) -> Result<OrganisationKind, OrganisationError> {
         OrganisationKind::ALL
             .into_iter()
-            .find(|k| k.as_str() == s)
+            .find(|k| k.as_str() == s || k.name_zh() == s)
             .ok_or_else(|| OrganisationError::UnknownKind(s.to_owned()))
     }
 }

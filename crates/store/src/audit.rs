@@ -71,51 +71,70 @@ impl AuditEntry {
 impl Tx {
     /// Appends one audit event, chained to the head, inside this transaction.
     pub async fn audit(&mut self, actor: &Actor, e: AuditEntry) -> Result<i64, StoreError> {
+        self.audit_batch(actor, vec![e]).await
+    }
+
+    /// Appends several audit events (an import's), chained in order, with the head read and
+    /// written once. Returns the last sequence number.
+    pub async fn audit_batch(&mut self, actor: &Actor, entries: Vec<AuditEntry>) -> Result<i64, StoreError> {
         let head = self.lock_audit_head().await?;
-        let seq = head.get::<i64>("seq")? + 1;
-        let mut r = AuditRecord {
-            seq,
-            at_micros: i64::try_from(now().unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX),
-            actor_id: actor.user_id,
-            actor_name: actor.username.clone(),
-            request_id: actor.request_id.clone(),
-            action: e.action,
-            entity_kind: e.entity_kind,
-            entity_id: e.entity_id,
-            region_code: e.region_code,
-            organisation_id: e.organisation_id,
-            before: e.before.map(|v| v.to_string()),
-            after: e.after.map(|v| v.to_string()),
-            prev_hash: head.get::<String>("hash")?,
-            hash: String::new(),
-        };
-        r.hash = event_hash(&r);
-        self.execute(
-            query(
+        let mut seq = head.get::<i64>("seq")?;
+        let mut prev = head.get::<String>("hash")?;
+        if entries.is_empty() {
+            return Ok(seq);
+        }
+        let at_micros = i64::try_from(now().unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX);
+        let mut records = Vec::with_capacity(entries.len());
+        for e in entries {
+            seq += 1;
+            let mut r = AuditRecord {
+                seq,
+                at_micros,
+                actor_id: actor.user_id,
+                actor_name: actor.username.clone(),
+                request_id: actor.request_id.clone(),
+                action: e.action,
+                entity_kind: e.entity_kind,
+                entity_id: e.entity_id,
+                region_code: e.region_code,
+                organisation_id: e.organisation_id,
+                before: e.before.map(|v| v.to_string()),
+                after: e.after.map(|v| v.to_string()),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+            };
+            r.hash = event_hash(&r);
+            prev.clone_from(&r.hash);
+            records.push(r);
+        }
+        // 14 values a row; 60 rows stay far below either backend's parameter limit.
+        for chunk in records.chunks(60) {
+            let mut q = query(
                 "insert into audit_event (seq, at_micros, actor_id, actor_name, request_id, action, \
-                 entity_kind, entity_id, region_code, organisation_id, before_json, after_json, prev_hash, hash) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(r.seq)
-            .bind(r.at_micros)
-            .bind(r.actor_id)
-            .bind(&r.actor_name)
-            .bind(&r.request_id)
-            .bind(&r.action)
-            .bind(&r.entity_kind)
-            .bind(&r.entity_id)
-            .bind(r.region_code.clone())
-            .bind(r.organisation_id)
-            .bind(r.before.clone())
-            .bind(r.after.clone())
-            .bind(&r.prev_hash)
-            .bind(&r.hash),
-        )
-        .await?;
-        self.execute(
-            query("update audit_head set seq = $1, hash = $2 where audit_head_id = 1").bind(seq).bind(&r.hash),
-        )
-        .await?;
+                 entity_kind, entity_id, region_code, organisation_id, before_json, after_json, prev_hash, hash) values ",
+            );
+            let mut values = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let a = q.bind_list([r.seq, r.at_micros]);
+                let b = q.bind_list([r.actor_id]);
+                let c = q.bind_list([
+                    r.actor_name.clone(),
+                    r.request_id.clone(),
+                    r.action.clone(),
+                    r.entity_kind.clone(),
+                    r.entity_id.clone(),
+                ]);
+                let d = q.bind_list([r.region_code.clone()]);
+                let e = q.bind_list([r.organisation_id]);
+                let f = q.bind_list([r.before.clone(), r.after.clone()]);
+                let g = q.bind_list([r.prev_hash.clone(), r.hash.clone()]);
+                values.push(format!("({a}, {b}, {c}, {d}, {e}, {f}, {g})"));
+            }
+            q.push_sql(&values.join(", "));
+            self.execute(q).await?;
+        }
+        self.execute(query("update audit_head set seq = $1, hash = $2 where audit_head_id = 1").bind(seq).bind(&prev))
+            .await?;
         Ok(seq)
     }
 }

@@ -53,6 +53,7 @@ pub enum Arg {
     Text(Option<String>),
     Bool(Option<bool>),
     Time(Option<OffsetDateTime>),
+    Date(Option<time::Date>),
 }
 
 macro_rules! arg_from {
@@ -76,6 +77,7 @@ arg_from!(String, Text, |v| v);
 arg_from!(&str, Text, str::to_owned);
 arg_from!(&String, Text, String::clone);
 arg_from!(OffsetDateTime, Time, |v| v);
+arg_from!(time::Date, Date, |v| v);
 
 /// A query: SQL written once for both backends, with its arguments.
 #[derive(Debug, Clone)]
@@ -165,6 +167,7 @@ macro_rules! run {
                 Arg::Text(v) => sq.bind(v),
                 Arg::Bool(v) => sq.bind(v),
                 Arg::Time(v) => sq.bind(v),
+                Arg::Date(v) => sq.bind(v),
             };
         }
         sq.$method($exec).await

@@ -7,9 +7,11 @@
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod import;
 pub mod organisation;
 pub mod region;
 pub mod scope;
+pub mod tabular;
 pub mod user;
 
 pub use audit::{Actor, AuditEntry};

@@ -155,9 +155,15 @@ mod tests {
         let zh = parse_catalogue(ZH_SOURCE);
         let en = parse_catalogue(EN_SOURCE);
         let names = |s: &str| {
-            let mut v: Vec<String> =
-                s.split('{').skip(1).filter_map(|p| p.split('}').next()).map(str::to_owned).collect();
+            // `{kind_zh}` and `{kind_en}` are one argument in each language's form.
+            let mut v: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split('}').next())
+                .map(|n| n.trim_end_matches("_zh").trim_end_matches("_en").to_owned())
+                .collect();
             v.sort();
+            v.dedup();
             v
         };
         for (k, z) in &zh {

@@ -2,7 +2,8 @@
 //! header on writes) or `Authorization: Bearer <token>`. Errors are
 //! `{"error": {"code", "message", "field", "args", "request_id"}}` in the caller's language.
 
-mod openapi;
+pub mod openapi;
+mod transfer;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -23,7 +24,13 @@ use crate::error::{AppError, AppResult};
 use crate::pages::regions_query;
 use crate::AppState;
 
-pub use openapi::{openapi_document, ROUTES};
+pub use openapi::{openapi_document, ApiRoute, ADMIN, AUDIT_READERS, DATA_WRITERS};
+pub use transfer::Kind as ImportKind;
+
+/// Every operation of the API, from every feature's table (documented and role-tested).
+pub fn routes() -> Vec<&'static ApiRoute> {
+    openapi::ROUTES.iter().collect()
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,7 +49,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/audit/verify", post(verify_audit))
         .route("/api/v1/organisations", get(list_organisations).post(create_organisation))
-        .route("/api/v1/organisations/{id}", get(organisation))
+        .route("/api/v1/organisations/{id}", get(organisation).put(update_organisation))
+        .route("/api/v1/organisations/{id}/retire", post(retire_organisation))
+        .merge(transfer::router())
 }
 
 fn invalid<E>(field: &'static str) -> impl Fn(E) -> AppError
@@ -235,8 +244,14 @@ async fn verify_audit(State(state): State<AppState>, me: Me) -> AppResult<Json<V
     }
 }
 
-async fn list_organisations(State(state): State<AppState>, me: Me) -> AppResult<Json<Value>> {
-    Ok(Json(json!({ "organisations": state.store.list_organisations(&me.scope()).await? })))
+async fn list_organisations(
+    State(state): State<AppState>,
+    me: Me,
+    Query(q): Query<crate::pages::OrganisationQuery>,
+) -> AppResult<Json<Value>> {
+    let (filter, page, per_page) = q.parse()?;
+    let p = state.store.list_organisations_page(&me.scope(), &filter, page, per_page).await?;
+    Ok(Json(json!({ "total": p.total, "page": p.page, "per_page": p.per_page, "organisations": p.items })))
 }
 
 async fn organisation(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Json<Value>> {
@@ -249,6 +264,9 @@ struct NewOrganisationBody {
     name: String,
     kind: String,
     region_code: String,
+    park_code: Option<String>,
+    industry_code: Option<String>,
+    founded_on: Option<String>,
 }
 
 async fn create_organisation(
@@ -260,12 +278,61 @@ async fn create_organisation(
     if me.role() == Role::EnterpriseUser {
         return Err(AppError::forbidden());
     }
-    let new = NewOrganisation {
-        uscc: Uscc::parse(b.uscc.trim()).map_err(invalid("uscc"))?,
-        name: b.name,
-        kind: OrganisationKind::parse(&b.kind).map_err(invalid("kind"))?,
-        region_code: RegionCode::parse(&b.region_code).map_err(invalid("region_code"))?,
-    };
-    let o = state.store.create_organisation(&me.actor(), &me.scope(), &new).await?;
+    let o = state.store.create_organisation(&me.actor(), &me.scope(), &b.parse()?).await?;
     Ok((StatusCode::CREATED, Json(json!(o))).into_response())
+}
+
+impl NewOrganisationBody {
+    /// Parses the body into domain values, naming the first bad field.
+    fn parse(self) -> AppResult<NewOrganisation> {
+        let park_code = match self.park_code.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(RegionCode::parse(p).map_err(invalid("park_code"))?),
+            None => None,
+        };
+        let industry_code = match self.industry_code.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(v) => Some(
+                gaodi_store::organisation::check_industry(v)
+                    .map_err(|(code, args)| AppError::invalid(code, args, "industry_code"))?,
+            ),
+            None => None,
+        };
+        let founded_on = match self.founded_on.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(v) => Some(
+                gaodi_store::import::parse_date(v)
+                    .ok_or_else(|| AppError::invalid("import.bad_date", vec![("value", v.to_owned())], "founded_on"))?,
+            ),
+            None => None,
+        };
+        Ok(NewOrganisation {
+            uscc: Uscc::parse(self.uscc.trim()).map_err(invalid("uscc"))?,
+            name: self.name,
+            kind: OrganisationKind::parse(&self.kind).map_err(invalid("kind"))?,
+            region_code: RegionCode::parse(&self.region_code).map_err(invalid("region_code"))?,
+            park_code,
+            industry_code,
+            founded_on,
+        })
+    }
+}
+
+async fn update_organisation(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(b): Json<NewOrganisationBody>,
+) -> AppResult<Json<Value>> {
+    me.require(Capability::WriteData)?;
+    if me.role() == Role::EnterpriseUser {
+        return Err(AppError::forbidden());
+    }
+    let o = state.store.update_organisation(&me.actor(), &me.scope(), id, &b.parse()?).await?;
+    Ok(Json(json!(o)))
+}
+
+async fn retire_organisation(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Json<Value>> {
+    me.require(Capability::WriteData)?;
+    if me.role() == Role::EnterpriseUser {
+        return Err(AppError::forbidden());
+    }
+    Ok(Json(json!(state.store.retire_organisation(&me.actor(), &me.scope(), id).await?)))
 }

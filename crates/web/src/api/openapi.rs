@@ -18,9 +18,9 @@ pub struct ApiRoute {
     pub roles: &'static [&'static str],
 }
 
-const ADMIN: &[&str] = &["admin"];
-const AUDIT_READERS: &[&str] = &["admin", "city_staff", "district_staff", "enterprise_user", "leader"];
-const DATA_WRITERS: &[&str] = &["admin", "city_staff", "district_staff"];
+pub const ADMIN: &[&str] = &["admin"];
+pub const AUDIT_READERS: &[&str] = &["admin", "city_staff", "district_staff", "enterprise_user", "leader"];
+pub const DATA_WRITERS: &[&str] = &["admin", "city_staff", "district_staff"];
 
 fn password_body() -> Value {
     json!({"type": "object", "required": ["current_password", "new_password"], "properties": {
@@ -45,6 +45,9 @@ fn organisation_body() -> Value {
     json!({"type": "object", "required": ["uscc", "name", "kind", "region_code"], "properties": {
         "uscc": {"type": "string", "minLength": 18, "maxLength": 18, "description": "统一社会信用代码 with its check character"},
         "name": {"type": "string"},
+        "park_code": {"type": "string", "description": "a park region code such as P43001"},
+        "industry_code": {"type": "string", "description": "GB/T 4754-2017, e.g. C38"},
+        "founded_on": {"type": "string", "format": "date"},
         "kind": {"type": "string", "enum": ["enterprise", "university", "institute", "hospital", "government_body"]},
         "region_code": {"type": "string"}}})
 }
@@ -194,7 +197,7 @@ fn error_schema() -> Value {
 /// The OpenAPI document.
 pub fn openapi_document() -> Value {
     let mut paths = Map::new();
-    for r in ROUTES {
+    for r in super::routes() {
         let params: Vec<Value> = r
             .path
             .split('/')

@@ -2,10 +2,13 @@
 //! shares (navigation, user, language switch, CSRF token).
 
 mod home;
+mod imports;
+mod organisations;
 mod regions;
 mod session;
 mod system;
 
+pub use organisations::OrganisationQuery;
 pub use regions::parse_tree_query as regions_query;
 pub use system::AuditQuery;
 
@@ -19,7 +22,13 @@ use crate::AppState;
 use gaodi_domain::access::{Role, Scope};
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(session::router()).merge(home::router()).merge(regions::router()).merge(system::router())
+    Router::new()
+        .merge(session::router())
+        .merge(home::router())
+        .merge(regions::router())
+        .merge(system::router())
+        .merge(organisations::router())
+        .merge(imports::router())
 }
 
 /// A second-level navigation link.
@@ -91,7 +100,12 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
     system.push(link("nav.api_docs", "/api/docs"));
     vec![
         NavItem { key: "nav.cockpit", href: Some("/"), active: path == "/", children: Vec::new() },
-        soon("nav.organisations"),
+        NavItem {
+            key: "nav.organisations",
+            href: Some("/organisations"),
+            active: path.starts_with("/organisations") || path.starts_with("/imports"),
+            children: Vec::new(),
+        },
         soon("nav.platforms"),
         soon("nav.people"),
         soon("nav.projects"),

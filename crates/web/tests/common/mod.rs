@@ -83,11 +83,13 @@ pub async fn spawn_app_with(settings: WebSettings) -> TestApp {
     let actor = Actor::system("test");
     let (regions, memberships) = zhuzhou_seed();
     store.load_regions(&actor, &regions, &memberships).await.unwrap();
-    let org = |body: &str, name: &str, region: &str| NewOrganisation {
-        uscc: Uscc::parse(&uscc(body)).unwrap(),
-        name: name.to_owned(),
-        kind: OrganisationKind::Enterprise,
-        region_code: RegionCode::parse(region).unwrap(),
+    let org = |body: &str, name: &str, region: &str| {
+        NewOrganisation::basic(
+            Uscc::parse(&uscc(body)).unwrap(),
+            name,
+            OrganisationKind::Enterprise,
+            RegionCode::parse(region).unwrap(),
+        )
     };
     let all = gaodi_domain::access::Scope::All;
     let hetang =

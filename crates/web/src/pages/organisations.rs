@@ -1,0 +1,516 @@
+//! The organisation register: list with filters, sorting, paging and export; detail; create,
+//! edit and retire.
+
+use askama::Template;
+use axum::extract::{Path, Query, RawForm, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use gaodi_domain::access::{Capability, Role};
+use gaodi_domain::organisation::{OrganisationKind, Uscc};
+use gaodi_domain::region::RegionCode;
+use gaodi_store::organisation::{check_industry, NewOrganisation, Organisation, OrganisationFilter, OrganisationSort};
+use serde::Deserialize;
+
+use super::{html, message, see_other, Chrome};
+use crate::auth::Me;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{t, tf, Lang, Tr};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/organisations", get(list_page).post(create))
+        .route("/organisations/new", get(new_page))
+        .route("/organisations/{id}", get(detail_page).post(update))
+        .route("/organisations/{id}/edit", get(edit_page))
+        .route("/organisations/{id}/retire", post(retire))
+}
+
+/// The register's query string (shared by the page, the API and the export).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OrganisationQuery {
+    pub q: Option<String>,
+    pub region: Option<String>,
+    pub kind: Option<String>,
+    pub tier: Option<String>,
+    pub year: Option<String>,
+    pub sort: Option<String>,
+    pub desc: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+    pub retired: Option<String>,
+}
+
+fn bad(name: &str, value: &str, expected: &str) -> AppError {
+    AppError::bad_request("error.bad_query").arg("name", name).arg("value", value).arg("expected", expected)
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl OrganisationQuery {
+    /// Parses into a filter, a page number and a page size; names the first bad parameter.
+    pub fn parse(&self) -> AppResult<(OrganisationFilter, i64, i64)> {
+        let mut f = OrganisationFilter { q: non_empty(&self.q).map(str::to_owned), ..OrganisationFilter::default() };
+        if let Some(r) = non_empty(&self.region) {
+            f.region = Some(RegionCode::parse(r).map_err(|e| AppError::bad_request(e.code()).arg("value", r))?);
+        }
+        if let Some(k) = non_empty(&self.kind) {
+            f.kind = Some(OrganisationKind::parse(k).map_err(|e| AppError::bad_request(e.code()).arg("value", k))?);
+        }
+        if let Some(tier) = non_empty(&self.tier) {
+            if !tier.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                return Err(bad("tier", tier, "hte, tech_sme, …"));
+            }
+            f.tier = Some(tier.to_owned());
+        }
+        if let Some(y) = non_empty(&self.year) {
+            let year: i32 =
+                y.parse().ok().filter(|y| (1949..=2100).contains(y)).ok_or_else(|| bad("year", y, "1949-2100"))?;
+            f.tier_date = time::Date::from_calendar_date(year, time::Month::December, 31).ok();
+        }
+        if let Some(s) = non_empty(&self.sort) {
+            f.sort = OrganisationSort::parse(s).ok_or_else(|| bad("sort", s, "name, uscc, region, founded_on"))?;
+        }
+        f.descending = non_empty(&self.desc).is_some_and(|d| d == "1" || d == "true");
+        f.include_retired = non_empty(&self.retired).is_some_and(|d| d == "1" || d == "true");
+        let page = match non_empty(&self.page) {
+            Some(p) => p.parse::<i64>().ok().filter(|p| *p >= 1).ok_or_else(|| bad("page", p, "1, 2, …"))?,
+            None => 1,
+        };
+        let per_page = match non_empty(&self.per_page) {
+            Some(p) => {
+                p.parse::<i64>().ok().filter(|p| (1..=500).contains(p)).ok_or_else(|| bad("per_page", p, "1-500"))?
+            }
+            None => 50,
+        };
+        Ok((f, page, per_page))
+    }
+
+    /// The query string without paging (for export links and page links).
+    fn filters_qs(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("region", &self.region),
+            ("kind", &self.kind),
+            ("tier", &self.tier),
+            ("year", &self.year),
+            ("sort", &self.sort),
+            ("desc", &self.desc),
+            ("retired", &self.retired),
+        ] {
+            if let Some(v) = non_empty(v) {
+                s.append_pair(k, v);
+            }
+        }
+        s.finish()
+    }
+}
+
+struct OrgRow {
+    id: i64,
+    uscc: String,
+    name: String,
+    kind: String,
+    region: String,
+    park: String,
+    industry: String,
+    founded: String,
+    retired: bool,
+}
+
+#[derive(Template)]
+#[template(path = "organisations.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<OrgRow>,
+    count_text: String,
+    q: String,
+    region_options: Vec<(String, String, bool)>,
+    kind_options: Vec<(String, String, bool)>,
+    tier_options: Vec<(String, String, bool)>,
+    year: String,
+    can_write: bool,
+    export_qs: String,
+    prev: Option<String>,
+    next: Option<String>,
+    page_text: String,
+}
+
+pub fn kind_name(lang: Lang, kind: &str) -> String {
+    OrganisationKind::parse(kind)
+        .map_or_else(|_| kind.to_owned(), |k| if lang == Lang::En { k.name_en() } else { k.name_zh() }.to_owned())
+}
+
+/// Tier kinds offered as filters (their names come from the locale files).
+pub const TIER_KINDS: [&str; 9] = [
+    "hte",
+    "tech_sme",
+    "srdi_sme",
+    "little_giant",
+    "single_champion",
+    "gazelle",
+    "unicorn",
+    "chain_leader",
+    "rd_reserve_filing",
+];
+
+fn may_write(me: &Me) -> bool {
+    me.role().may(Capability::WriteData) && me.role() != Role::EnterpriseUser
+}
+
+async fn region_names(state: &AppState, lang: Lang) -> AppResult<Vec<(String, String)>> {
+    Ok(state
+        .store
+        .regions()
+        .await?
+        .into_iter()
+        .map(|r| (r.code.to_string(), if lang == Lang::En { r.name_en } else { r.name_zh }))
+        .collect())
+}
+
+async fn list_page(State(state): State<AppState>, me: Me, Query(q): Query<OrganisationQuery>) -> AppResult<Response> {
+    let (filter, page, per_page) = q.parse()?;
+    let lang = me.lang;
+    let result = state.store.list_organisations_page(&me.scope(), &filter, page, per_page).await?;
+    let names = region_names(&state, lang).await?;
+    let name_of =
+        |code: &str| names.iter().find(|(c, _)| c == code).map_or_else(|| code.to_owned(), |(_, n)| n.clone());
+    let rows = result
+        .items
+        .iter()
+        .map(|o| OrgRow {
+            id: o.organisation_id,
+            uscc: o.uscc.clone(),
+            name: o.name.clone(),
+            kind: kind_name(lang, &o.kind),
+            region: name_of(&o.region_code),
+            park: o.park_code.as_deref().map(name_of).unwrap_or_default(),
+            industry: o.industry_code.clone().unwrap_or_default(),
+            founded: o.founded_on.map(|d| Tr(lang).date(d)).unwrap_or_default(),
+            retired: o.retired_at.is_some(),
+        })
+        .collect();
+    let qs = q.filters_qs();
+    let pages = (result.total + per_page - 1) / per_page;
+    let link =
+        |p: i64| format!("/organisations?{qs}{}page={p}&per_page={per_page}", if qs.is_empty() { "" } else { "&" });
+    let sel = |v: &Option<String>| non_empty(v).unwrap_or("").to_owned();
+    let (region_sel, kind_sel, tier_sel) = (sel(&q.region), sel(&q.kind), sel(&q.tier));
+    html(&ListPage {
+        c: Chrome::for_user(&me, &format!("/organisations?{qs}")).crumb(t(lang, "nav.organisations"), ""),
+        rows,
+        count_text: tf(lang, "organisations.count", &[("count", result.total.to_string())]),
+        q: sel(&q.q),
+        region_options: names.iter().map(|(c, n)| (c.clone(), format!("{n} {c}"), *c == region_sel)).collect(),
+        kind_options: OrganisationKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_owned(), kind_name(lang, k.as_str()), k.as_str() == kind_sel))
+            .collect(),
+        tier_options: TIER_KINDS
+            .iter()
+            .map(|k| ((*k).to_owned(), t(lang, &format!("tier.{k}")).to_owned(), *k == tier_sel))
+            .collect(),
+        year: sel(&q.year),
+        can_write: may_write(&me),
+        export_qs: qs.clone(),
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        page_text: tf(lang, "common.page_of", &[("page", page.to_string()), ("pages", pages.max(1).to_string())]),
+    })
+}
+
+/// The create/edit form's values as typed.
+#[derive(Default, Clone)]
+struct OrgForm {
+    uscc: String,
+    name: String,
+    kind: String,
+    region_code: String,
+    park_code: String,
+    industry_code: String,
+    founded_on: String,
+}
+
+impl OrgForm {
+    fn parse(body: &[u8]) -> OrgForm {
+        let mut f = OrgForm::default();
+        for (k, v) in url::form_urlencoded::parse(body) {
+            let v = v.trim().to_owned();
+            match k.as_ref() {
+                "uscc" => f.uscc = v.to_uppercase(),
+                "name" => f.name = v,
+                "kind" => f.kind = v,
+                "region_code" => f.region_code = v,
+                "park_code" => f.park_code = v,
+                "industry_code" => f.industry_code = v,
+                "founded_on" => f.founded_on = v,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn from(o: &Organisation) -> OrgForm {
+        OrgForm {
+            uscc: o.uscc.clone(),
+            name: o.name.clone(),
+            kind: o.kind.clone(),
+            region_code: o.region_code.clone(),
+            park_code: o.park_code.clone().unwrap_or_default(),
+            industry_code: o.industry_code.clone().unwrap_or_default(),
+            founded_on: o.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+
+    /// Every problem, each as (field, message), so the form can show them all at once.
+    fn to_new(&self, lang: Lang) -> Result<NewOrganisation, Vec<(&'static str, String)>> {
+        let mut errors = Vec::new();
+        let uscc = Uscc::parse(&self.uscc).map_err(|e| errors.push(("uscc", tf(lang, e.code(), &e.args())))).ok();
+        if self.name.is_empty() {
+            errors.push(("name", t(lang, "organisation.empty_name").to_owned()));
+        }
+        let kind =
+            OrganisationKind::parse(&self.kind).map_err(|e| errors.push(("kind", tf(lang, e.code(), &e.args())))).ok();
+        let region = RegionCode::parse(&self.region_code)
+            .map_err(|e| errors.push(("region_code", tf(lang, e.code(), &e.args()))))
+            .ok();
+        let park = if self.park_code.is_empty() {
+            None
+        } else {
+            RegionCode::parse(&self.park_code)
+                .map_err(|e| errors.push(("park_code", tf(lang, e.code(), &e.args()))))
+                .ok()
+        };
+        let industry = if self.industry_code.is_empty() {
+            None
+        } else {
+            check_industry(&self.industry_code).map_err(|(c, a)| errors.push(("industry_code", tf(lang, c, &a)))).ok()
+        };
+        let founded = if self.founded_on.is_empty() {
+            None
+        } else {
+            let d = gaodi_store::import::parse_date(&self.founded_on);
+            if d.is_none() {
+                errors.push(("founded_on", tf(lang, "import.bad_date", &[("value", self.founded_on.clone())])));
+            }
+            d
+        };
+        match (uscc, kind, region, errors.is_empty()) {
+            (Some(uscc), Some(kind), Some(region_code), true) => Ok(NewOrganisation {
+                uscc,
+                name: self.name.clone(),
+                kind,
+                region_code,
+                park_code: park,
+                industry_code: industry,
+                founded_on: founded,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "organisation_form.html")]
+struct FormPage {
+    c: Chrome,
+    title: String,
+    action: String,
+    f: OrgForm,
+    editing: bool,
+    errors: Vec<(String, String)>,
+    kind_options: Vec<(String, String, bool)>,
+    region_options: Vec<(String, String, bool)>,
+    park_options: Vec<(String, String, bool)>,
+}
+
+impl FormPage {
+    /// The message for a field, if it has one (for inline display).
+    fn error_for(&self, field: &str) -> String {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+}
+
+async fn render_form(
+    state: &AppState,
+    me: &Me,
+    f: OrgForm,
+    id: Option<i64>,
+    errors: Vec<(String, String)>,
+) -> AppResult<Response> {
+    let lang = me.lang;
+    let regions = state.store.regions().await?;
+    let scope_codes = state.store.scope_regions(&me.scope()).await?;
+    let opt = |r: &gaodi_domain::region::Region, sel: &str| {
+        let name = if lang == Lang::En { &r.name_en } else { &r.name_zh };
+        (r.code.to_string(), format!("{name} {}", r.code), r.code.as_str() == sel)
+    };
+    let title = match id {
+        Some(_) => tf(lang, "organisations.edit_title", &[("name", f.name.clone())]),
+        None => t(lang, "organisations.new").to_owned(),
+    };
+    let page = FormPage {
+        c: Chrome::for_user(
+            me,
+            id.map_or_else(|| "/organisations/new".to_owned(), |i| format!("/organisations/{i}/edit")).as_str(),
+        )
+        .crumb(t(lang, "nav.organisations"), "/organisations")
+        .crumb(title.clone(), ""),
+        title,
+        action: id.map_or_else(|| "/organisations".to_owned(), |i| format!("/organisations/{i}")),
+        kind_options: OrganisationKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_owned(), kind_name(lang, k.as_str()), k.as_str() == f.kind))
+            .collect(),
+        region_options: regions
+            .iter()
+            .filter(|r| !r.kind.is_park() && scope_codes.as_ref().is_none_or(|s| s.contains(r.code.as_str())))
+            .map(|r| opt(r, &f.region_code))
+            .collect(),
+        park_options: regions.iter().filter(|r| r.kind.is_park()).map(|r| opt(r, &f.park_code)).collect(),
+        editing: id.is_some(),
+        f,
+        errors: errors.clone(),
+    };
+    let mut res = html(&page)?;
+    if !errors.is_empty() {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn new_page(State(state): State<AppState>, me: Me) -> AppResult<Response> {
+    if !may_write(&me) {
+        return Err(AppError::forbidden());
+    }
+    render_form(&state, &me, OrgForm { kind: "enterprise".into(), ..OrgForm::default() }, None, Vec::new()).await
+}
+
+async fn edit_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
+    if !may_write(&me) {
+        return Err(AppError::forbidden());
+    }
+    let o = state.store.organisation(&me.scope(), id).await?;
+    render_form(&state, &me, OrgForm::from(&o), Some(id), Vec::new()).await
+}
+
+async fn save(state: &AppState, me: &Me, id: Option<i64>, body: &[u8]) -> AppResult<Response> {
+    if !may_write(me) {
+        return Err(AppError::forbidden());
+    }
+    let form = OrgForm::parse(body);
+    let new = match form.to_new(me.lang) {
+        Ok(n) => n,
+        Err(errors) => {
+            let errors = errors.into_iter().map(|(f, m)| (f.to_owned(), m)).collect();
+            return render_form(state, me, form, id, errors).await;
+        }
+    };
+    let result = match id {
+        None => state.store.create_organisation(&me.actor(), &me.scope(), &new).await,
+        Some(id) => state.store.update_organisation(&me.actor(), &me.scope(), id, &new).await,
+    };
+    match result {
+        Ok(o) => Ok(see_other(&format!("/organisations/{}", o.organisation_id))),
+        Err(e) => {
+            let e = AppError::from(e);
+            if e.status.is_server_error() || e.status == axum::http::StatusCode::FORBIDDEN {
+                return Err(e);
+            }
+            let field = e.field.unwrap_or("uscc").to_owned();
+            render_form(state, me, form, id, vec![(field, message(me.lang, &e))]).await
+        }
+    }
+}
+
+async fn create(State(state): State<AppState>, me: Me, RawForm(body): RawForm) -> AppResult<Response> {
+    save(&state, &me, None, &body).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    save(&state, &me, Some(id), &body).await
+}
+
+async fn retire(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
+    if !may_write(&me) {
+        return Err(AppError::forbidden());
+    }
+    state.store.retire_organisation(&me.actor(), &me.scope(), id).await?;
+    Ok(see_other(&format!("/organisations/{id}")))
+}
+
+struct HistoryRow {
+    at: String,
+    actor: String,
+    action: String,
+}
+
+#[derive(Template)]
+#[template(path = "organisation.html")]
+struct DetailPage {
+    c: Chrome,
+    o: OrgRow,
+    can_write: bool,
+    history: Vec<HistoryRow>,
+}
+
+async fn detail_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
+    let lang = me.lang;
+    let o = state.store.organisation(&me.scope(), id).await?;
+    let names = region_names(&state, lang).await?;
+    let name_of = |code: &str| {
+        names.iter().find(|(c, _)| c == code).map_or_else(|| code.to_owned(), |(_, n)| format!("{n} ({code})"))
+    };
+    let events = state
+        .store
+        .list_audit(
+            &me.scope(),
+            &gaodi_store::audit::AuditFilter {
+                entity_kind: Some("organisation".into()),
+                entity_id: Some(id.to_string()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_default();
+    let history = events
+        .iter()
+        .map(|e| HistoryRow {
+            at: time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(e.at_micros) * 1000)
+                .map(|t| Tr(lang).datetime(t))
+                .unwrap_or_default(),
+            actor: e.actor_name.clone(),
+            action: t(lang, &format!("action.{}", e.action)).to_owned(),
+        })
+        .collect();
+    let row = OrgRow {
+        id: o.organisation_id,
+        uscc: o.uscc.clone(),
+        name: o.name.clone(),
+        kind: kind_name(lang, &o.kind),
+        region: name_of(&o.region_code),
+        park: o.park_code.as_deref().map(name_of).unwrap_or_default(),
+        industry: o.industry_code.clone().unwrap_or_default(),
+        founded: o.founded_on.map(|d| Tr(lang).date(d)).unwrap_or_default(),
+        retired: o.retired_at.is_some(),
+    };
+    let can_write = may_write(&me);
+    html(&DetailPage {
+        c: Chrome::for_user(&me, &format!("/organisations/{id}"))
+            .crumb(t(lang, "nav.organisations"), "/organisations")
+            .crumb(o.name.clone(), ""),
+        o: row,
+        can_write,
+        history,
+    })
+}
