@@ -164,6 +164,8 @@ pub struct AuditFilter {
     pub entity_kind: Option<String>,
     pub entity_id: Option<String>,
     pub actor: Option<String>,
+    /// Events about this organisation or any of its records.
+    pub organisation_id: Option<i64>,
     /// Show events before this sequence number (paging backwards from the newest).
     pub before_seq: Option<i64>,
     pub limit: i64,
@@ -188,6 +190,11 @@ impl Store {
             q = q.bind(a);
             let n = q.arg_count();
             q.push_sql(&format!(" and actor_name = ${n}"));
+        }
+        if let Some(o) = filter.organisation_id {
+            q = q.bind(o);
+            let n = q.arg_count();
+            q.push_sql(&format!(" and organisation_id = ${n}"));
         }
         if let Some(s) = filter.before_seq {
             q = q.bind(s);

@@ -7,11 +7,14 @@
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod facts;
 pub mod import;
 pub mod organisation;
+pub mod platform;
 pub mod region;
 pub mod scope;
 pub mod tabular;
+pub mod tier;
 pub mod user;
 
 pub use audit::{Actor, AuditEntry};

@@ -8,7 +8,7 @@
 //! - CSV is decoded as UTF-8 (with or without BOM) and, failing that, as GB18030 (which covers
 //!   GBK, what Excel on Chinese Windows writes for "CSV (comma delimited)").
 //! - XLSX: the first visible worksheet is read; cell values become the text a clerk sees, without
-//!   float artefacts; numbers of 15 digits or more are refused (Excel has already dropped digits of
+//!   float artefacts; numbers of 16 digits or more are refused (Excel has already dropped digits of
 //!   a 统一社会信用代码 or ID number stored as a number), as are error cells (`#DIV/0!`, …).
 //! - The header is the first non-empty row. Headers must be unique; a column whose header cell is
 //!   empty must be empty too (such spacer columns are dropped); empty rows are skipped. Every
@@ -436,8 +436,8 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TabularError> {
         }
         let position = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
         // A record never starts with a line break (a quoted one starts with '"'), so skip them.
-        let start =
-            bytes.iter().skip(position).position(|&b| b != b'\r' && b != b'\n').map_or(bytes.len(), |n| position + n);
+        let rest = bytes.get(position..).unwrap_or_default();
+        let start = rest.iter().position(|&b| b != b'\r' && b != b'\n').map_or(bytes.len(), |n| position + n);
         breaks += bytes[scanned.min(start)..start].iter().filter(|&&b| b == b'\n').count();
         scanned = scanned.max(start);
         let line = breaks + 1 - breaks_in_values;

@@ -216,3 +216,197 @@ async fn create_edit_and_retire_through_the_pages() {
     assert_eq!(list["total"], 1);
     let _ = json!(null);
 }
+
+async fn import_kind(app: &TestApp, user: &str, kind: &str, body: String) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/imports/{kind}?format=csv")))
+        .bearer_auth(&app.tokens[user])
+        .body(body.into_bytes())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn tiers_are_dated_records_checked_by_their_rules_and_counted_by_date() {
+    let app = spawn_app().await;
+    let hetang = uscc("91430202MA4T00001");
+    let lusong = uscc("91430203MA4T00002");
+    let header = "统一社会信用代码,资质类型,证书或登记编号,级别,有效期起,有效期止,依据\n";
+    let bad = format!(
+        "{header}{hetang},高新技术企业,GR202143000001,,2021-09-01,,湘科发〔2021〕1号\n\
+         {lusong},高新技术企业,GR202043000002,,2021-09-01,,湘科发〔2021〕1号\n\
+         {lusong},高新技术企业,GR201943000003,,2019-09-01,2023-09-01,湘科发〔2019〕1号\n\
+         {lusong},专精特新中小企业,,省级,2021-07-01,,湘工信〔2021〕1号\n"
+    );
+    let (status, report) = import_kind(&app, "city", "tier", bad).await;
+    assert_eq!(status, 422);
+    let codes: Vec<&str> = report["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["registry.hte_year_mismatch", "registry.hte_validity_too_long"], "{report}");
+    let good = format!(
+        "{header}{hetang},高新技术企业,GR202143000001,,2021-09-01,,湘科发〔2021〕1号\n\
+         {lusong},hte,GR201843000003,,2018-10-01,,湘科发〔2018〕1号\n\
+         {lusong},专精特新中小企业,,省级,2021-07-01,,湘工信〔2021〕1号\n"
+    );
+    let (status, report) = import_kind(&app, "city", "tier", good.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["inserted"], 3);
+    let (_, again) = import_kind(&app, "city", "tier", good).await;
+    assert_eq!(again["unchanged"], 3);
+    // The 2018 certificate ran out on 2021-09-30: at the end of 2021 only one HTE is valid.
+    assert_eq!(total(&app, "city", "tier=hte&year=2021").await, 1);
+    assert_eq!(total(&app, "city", "tier=hte&year=2020").await, 1);
+    assert_eq!(total(&app, "city", "tier=srdi_sme&year=2021").await, 1);
+    let tiers = app
+        .api("city")
+        .get(&format!("/api/v1/organisations/{}/tiers", app.org_hetang))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(tiers["tiers"].as_array().unwrap().len(), 1);
+    let counts = app
+        .store
+        .count_tier_holders(
+            &gaodi_domain::access::Scope::All,
+            gaodi_domain::registry::TierKind::Hte,
+            time::macros::date!(2021 - 12 - 31),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts, vec![("430202".to_owned(), 1)]);
+    // A district clerk cannot record tiers for another district's firm.
+    let (status, report) =
+        import_kind(&app, "district", "tier", format!("{header}{lusong},瞪羚企业,,市级,2021-01-01,,株科〔2021〕9号\n"))
+            .await;
+    assert_eq!(status, 422);
+    assert_eq!(report["errors"][0]["code"], "import.unknown_organisation");
+}
+
+#[tokio::test]
+async fn yearly_figures_are_checked_as_a_whole_and_exact() {
+    let app = spawn_app().await;
+    let hetang = uscc("91430202MA4T00001");
+    let header = "统一社会信用代码,年度,主营业务收入（元）,高新技术产品（服务）收入（元）,收入总额（企业所得税口径）（元）,年末职工总数（人）,科技人员数（人）\n";
+    let probe = app.api("city").get("/api/v1/imports/financials/template?format=csv").await;
+    let template = String::from_utf8(probe.bytes().await.unwrap().to_vec()).unwrap();
+    let staff_total =
+        template.split(',').find(|h| h.contains("职工") || h.contains("staff")).unwrap_or("").trim().to_owned();
+    let staff_st = template.split(',').find(|h| h.contains("科技人员")).unwrap_or("").trim().to_owned();
+    let header = header.replace("年末职工总数（人）", &staff_total).replace("科技人员数（人）", &staff_st);
+    let bad = format!("{header}{hetang},2021,50000000.00,60000000.00,55000000.00,100,120\n{hetang},2020,1.234,,,,\n");
+    let (status, report) = import_kind(&app, "city", "financials", bad).await;
+    assert_eq!(status, 422, "{report}");
+    let codes: Vec<&str> = report["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"registry.part_exceeds_whole"), "{report}");
+    assert!(codes.contains(&"money.too_many_decimals"), "{report}");
+    let good =
+        format!("{header}{hetang},2021,50000000.10,30000000.20,55000000.00,100,20\n{hetang},2020,40000000,,,90,18\n");
+    let (status, report) = import_kind(&app, "city", "financials", good.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    let years = app
+        .api("city")
+        .get(&format!("/api/v1/organisations/{}/financials", app.org_hetang))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(years["years"]["2021"]["main_business_revenue"], "50000000.10");
+    assert_eq!(years["years"]["2021"]["hightech_revenue"], "30000000.20");
+    let (_, again) = import_kind(&app, "city", "financials", good).await;
+    assert_eq!(again["unchanged"], 2);
+    // Enterprise users report their own figures through the API.
+    let own = json!({"main_business_revenue": "1.00"});
+    let res = app
+        .api("enterprise")
+        .send("put", &format!("/api/v1/organisations/{}/financials/2022", app.org_hetang), Some(own.clone()))
+        .await;
+    assert_eq!(res.status(), 204);
+    let other = app
+        .api("enterprise")
+        .send("put", &format!("/api/v1/organisations/{}/financials/2022", app.org_lusong), Some(own))
+        .await;
+    assert_eq!(other.status(), 404);
+}
+
+#[tokio::test]
+async fn platforms_and_ip_import_and_count_by_level() {
+    let app = spawn_app().await;
+    let hetang = uscc("91430202MA4T00001");
+    let header = "平台名称,平台类型,级别,依托单位统一社会信用代码,所在区划代码,批准文号,批准日期,状态\n";
+    let csv_body = format!(
+        "{header}轨道交通国家重点实验室,state_key_lab,国家级,{hetang},430202,国科发〔2020〕1号,2020-05-01,运行\n\
+         湖南省先进材料工程技术研究中心,工程技术研究中心,省级,,430211,湘科〔2021〕2号,2021-03-01,\n\
+         株洲市企业技术中心,企业技术中心,市级,,430203,株工〔2022〕3号,2022-01-10,\n"
+    );
+    let (status, report) = import_kind(&app, "city", "platform", csv_body).await;
+    assert_eq!(status, 200, "{report}");
+    let stats = app.api("city").get("/api/v1/platforms/stats?date=2021-12-31").await.json::<Value>().await.unwrap();
+    assert_eq!(stats["total"], 2);
+    assert_eq!(stats["by_level"]["national"], 1);
+    assert_eq!(stats["by_level"]["provincial"], 1);
+    let d = app.api("district").get("/api/v1/platforms").await.json::<Value>().await.unwrap();
+    assert_eq!(d["total"], 1, "district sees its own platform only");
+
+    let ip_header = "统一社会信用代码,专利号或登记号,知识产权类型,名称,境内授权,授权日期,到期日期,获得方式,权利人为本单位,存在权属纠纷\n";
+    let ip = format!(
+        "{ip_header}{hetang},ZL202110000001.1,发明专利,一种牵引变流器,是,2021-06-01,2041-05-31,自主研发,是,否\n\
+         {hetang},2021SR0000001,软件著作权,调度软件,是,2021-02-01,,self_developed,是,\n"
+    );
+    let (status, report) = import_kind(&app, "city", "ip", ip).await;
+    assert_eq!(status, 200, "{report}");
+    let items = app
+        .api("city")
+        .get(&format!("/api/v1/organisations/{}/ip", app.org_hetang))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(items["ip_items"].as_array().unwrap().len(), 2);
+    let page = app.browser();
+    page.login("city", PASSWORD).await;
+    let html = page.get_text(&format!("/organisations/{}", app.org_hetang)).await;
+    assert!(html.contains("轨道交通国家重点实验室") && html.contains("ZL202110000001.1"));
+    let list = page.get_text("/platforms?level=national").await;
+    assert!(list.contains("轨道交通国家重点实验室") && !list.contains("株洲市企业技术中心"));
+}
+
+#[tokio::test]
+async fn a_tier_added_on_the_page_shows_on_the_page() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    b.login("city", PASSWORD).await;
+    let csrf = b.csrf().await;
+    let path = format!("/organisations/{}/tiers", app.org_hetang);
+    let bad = b
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &csrf),
+                ("kind", "hte"),
+                ("reference", "GR2021430001"),
+                ("valid_from", "2021-09-01"),
+                ("evidence", "公示"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("GR2021430001"));
+    let ok = b
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &csrf),
+                ("kind", "hte"),
+                ("reference", "GR202143000009"),
+                ("valid_from", "2021-09-01"),
+                ("evidence", "公示"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), 303);
+    let html = b.get_text(&format!("/organisations/{}", app.org_hetang)).await;
+    assert!(html.contains("GR202143000009") && html.contains("2024年8月31日"), "three years less a day");
+}

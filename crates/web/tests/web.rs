@@ -11,11 +11,62 @@ async fn json_of(r: reqwest::Response) -> Value {
     r.json().await.unwrap()
 }
 
+/// Records the route-by-role test works on, one per kind of `{id}`.
+struct Fixtures {
+    victim: i64,
+    tier: i64,
+    platform: i64,
+}
+
+async fn fixtures(app: &TestApp) -> Fixtures {
+    let admin = app.api("admin");
+    let victim = admin.send("post", "/api/v1/users", Some(json!({"username": "victim", "role": "expert"}))).await;
+    assert_eq!(victim.status(), 201);
+    let victim = json_of(victim).await["user"]["user_id"].as_i64().unwrap();
+    // One tier per role that may retire one, so each retire finds a live record.
+    let tier = json_of(
+        admin
+            .send(
+                "post",
+                &format!("/api/v1/organisations/{}/tiers", app.org_hetang),
+                Some(json!({"kind": "gazelle", "valid_from": "2021-01-01", "evidence": "test"})),
+            )
+            .await,
+    )
+    .await["organisation_tier_id"]
+        .as_i64()
+        .unwrap();
+    let platform = json_of(
+        admin
+            .send(
+                "post",
+                "/api/v1/platforms",
+                Some(json!({"name": "矩阵平台", "kind": "incubator", "level": "municipal", "region_code": "430202",
+                    "reference": "M-1", "host_organisation_id": app.org_hetang})),
+            )
+            .await,
+    )
+    .await["platform_id"]
+        .as_i64()
+        .unwrap();
+    Fixtures { victim, tier, platform }
+}
+
 /// A path with its placeholders filled for the route-by-role test.
-fn concrete(app: &TestApp, path: &str, victim: i64) -> String {
+fn concrete(app: &TestApp, path: &str, f: &Fixtures) -> String {
+    let id = if path.starts_with("/api/v1/organisations") {
+        app.org_hetang
+    } else if path.starts_with("/api/v1/tiers") {
+        f.tier
+    } else if path.starts_with("/api/v1/platforms") {
+        f.platform
+    } else {
+        f.victim
+    };
     path.replace("{code}", if path.contains("periods") { "2021Q3" } else { "430202" })
         .replace("{kind}", "organisation")
-        .replace("{id}", &if path.contains("organisations") { app.org_hetang } else { victim }.to_string())
+        .replace("{year}", "2021")
+        .replace("{id}", &id.to_string())
 }
 
 /// A valid body for each write route; `n` makes unique keys per caller.
@@ -28,6 +79,15 @@ fn body_for(method: &str, path: &str, n: usize) -> Option<Value> {
         ("post", "/api/v1/organisations") => Some(json!({
             "uscc": uscc(&format!("91430202MA4T1000{n}")), "name": format!("矩阵企业{n}"),
             "kind": "enterprise", "region_code": "430202"})),
+        ("put", "/api/v1/organisations/{id}") => Some(json!({
+            "uscc": uscc("91430202MA4T00001"), "name": "荷塘测试企业", "kind": "enterprise", "region_code": "430202"})),
+        ("post", "/api/v1/organisations/{id}/tiers") => {
+            Some(json!({"kind": "gazelle", "valid_from": format!("2021-01-0{}", n + 1), "evidence": "matrix"}))
+        }
+        ("put", "/api/v1/organisations/{id}/financials/{year}") => Some(json!({"main_business_revenue": "1.00"})),
+        ("post", "/api/v1/platforms") | ("put", "/api/v1/platforms/{id}") => Some(json!({
+            "name": format!("矩阵平台{n}"), "kind": "incubator", "level": "municipal", "region_code": "430202",
+            "reference": if method == "put" { "M-1".to_owned() } else { format!("M-2{n}") }, "host_organisation_id": 1})),
         _ => None,
     }
 }
@@ -35,21 +95,21 @@ fn body_for(method: &str, path: &str, n: usize) -> Option<Value> {
 #[tokio::test]
 async fn every_api_route_as_every_role() {
     let app = spawn_app().await;
-    // A user the admin may disable, enable and reset without locking a tester out.
-    let victim =
-        app.api("admin").send("post", "/api/v1/users", Some(json!({"username": "victim", "role": "expert"}))).await;
-    assert_eq!(victim.status(), 201);
-    let victim = json_of(victim).await["user"]["user_id"].as_i64().unwrap();
+    // A user the admin may disable, enable and reset without locking a tester out, and one
+    // record of every other kind a path names.
+    let fx = fixtures(&app).await;
     for (n, (user, role)) in USERS.iter().enumerate() {
         let client = app.api(user);
         let head_before = app.audit_head().await;
         for r in routes() {
-            let path = concrete(&app, r.path, victim);
+            let path = concrete(&app, r.path, &fx);
             let res = client.send(r.method, &path, body_for(r.method, r.path, n)).await;
             let status = res.status().as_u16();
             let allowed = r.roles.is_empty() || r.roles.contains(&role.as_str());
             // An expert's scope holds only what is assigned to them: a record outside it is 404.
-            let out_of_scope = *user == "expert" && r.path == "/api/v1/organisations/{id}" && status == 404;
+            let scoped_record =
+                r.path.starts_with("/api/v1/organisations/{id}") || r.path.starts_with("/api/v1/platforms/{id}");
+            let out_of_scope = *user == "expert" && scoped_record && status == 404;
             if out_of_scope {
                 continue;
             }
@@ -83,9 +143,10 @@ async fn every_api_route_as_every_role() {
 #[tokio::test]
 async fn every_route_refuses_anonymous_callers() {
     let app = spawn_app().await;
+    let fx = fixtures(&app).await;
     let http = reqwest::Client::new();
     for r in routes() {
-        let path = concrete(&app, r.path, 1);
+        let path = concrete(&app, r.path, &fx);
         let m = reqwest::Method::from_bytes(r.method.to_ascii_uppercase().as_bytes()).unwrap();
         let res = http.request(m, app.url(&path)).header("origin", &app.base).json(&json!({})).send().await.unwrap();
         assert!(matches!(res.status().as_u16(), 401 | 403), "{} {path}: {}", r.method, res.status());

@@ -3,6 +3,7 @@
 //! `{"error": {"code", "message", "field", "args", "request_id"}}` in the caller's language.
 
 pub mod openapi;
+pub mod registry;
 mod transfer;
 
 use axum::extract::{Path, Query, State};
@@ -29,7 +30,13 @@ pub use transfer::Kind as ImportKind;
 
 /// Every operation of the API, from every feature's table (documented and role-tested).
 pub fn routes() -> Vec<&'static ApiRoute> {
-    openapi::ROUTES.iter().collect()
+    // One line per feature's table.
+    let tables: &[&'static [ApiRoute]] = &[
+        openapi::ROUTES,
+        registry::ROUTES,
+        // more feature tables here
+    ];
+    tables.iter().flat_map(|t| t.iter()).collect()
 }
 
 pub fn router() -> Router<AppState> {
@@ -52,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/organisations/{id}", get(organisation).put(update_organisation))
         .route("/api/v1/organisations/{id}/retire", post(retire_organisation))
         .merge(transfer::router())
+        .merge(registry::router())
 }
 
 fn invalid<E>(field: &'static str) -> impl Fn(E) -> AppError

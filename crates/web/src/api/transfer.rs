@@ -34,27 +34,37 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Organisation,
+    Tier,
+    Financials,
+    Ip,
+    Platform,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 1] = [Kind::Organisation];
+    pub const ALL: [Kind; 5] = [Kind::Organisation, Kind::Tier, Kind::Financials, Kind::Ip, Kind::Platform];
 
     pub fn parse(s: &str) -> AppResult<Kind> {
-        match s {
-            "organisation" => Ok(Kind::Organisation),
-            _ => Err(AppError::not_found()),
-        }
+        Kind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(AppError::not_found)
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Organisation => "organisation",
+            Kind::Tier => "tier",
+            Kind::Financials => "financials",
+            Kind::Ip => "ip",
+            Kind::Platform => "platform",
         }
     }
 
     fn headers(self) -> Vec<String> {
+        let zh = |cols: &[gaodi_store::import::ColumnSpec]| cols.iter().map(|c| c.zh.to_owned()).collect();
         match self {
-            Kind::Organisation => ORGANISATION_COLUMNS.iter().map(|c| c.zh.to_owned()).collect(),
+            Kind::Organisation => zh(ORGANISATION_COLUMNS),
+            Kind::Tier => zh(gaodi_store::tier::TIER_COLUMNS),
+            Kind::Financials => zh(&gaodi_store::facts::financial_columns()),
+            Kind::Ip => zh(gaodi_store::facts::IP_COLUMNS),
+            Kind::Platform => zh(gaodi_store::platform::PLATFORM_COLUMNS),
         }
     }
 }
@@ -104,6 +114,9 @@ struct ExportQuery {
     format: Option<String>,
     #[serde(flatten)]
     filter: crate::pages::OrganisationQuery,
+    host: Option<String>,
+    date: Option<String>,
+    level: Option<String>,
 }
 
 async fn export(
@@ -114,10 +127,27 @@ async fn export(
 ) -> AppResult<Response> {
     let kind = Kind::parse(&kind)?;
     let format = format_of(q.format.as_deref())?;
+    let scope = me.scope();
+    let store = &state.store;
     let (headers, rows) = match kind {
         Kind::Organisation => {
             let (filter, _, _) = q.filter.parse()?;
-            organisation_rows(&state.store.list_organisations_filtered(&me.scope(), &filter).await?)
+            organisation_rows(&store.list_organisations_filtered(&scope, &filter).await?)
+        }
+        Kind::Tier => store.tier_rows(&scope).await?,
+        Kind::Financials => store.financial_rows(&scope).await?,
+        Kind::Ip => store.ip_rows(&scope).await?,
+        Kind::Platform => {
+            let pq = super::registry::PlatformQuery {
+                q: q.filter.q.clone(),
+                region: q.filter.region.clone(),
+                kind: q.filter.kind.clone(),
+                level: q.level.clone(),
+                host: q.host.clone(),
+                date: q.date.clone(),
+                ..Default::default()
+            };
+            store.platform_rows(&scope, &pq.parse()?.0).await?
         }
     };
     let bytes = write_table(&headers, &rows, kind.as_str(), format).map_err(|e| tabular_error(&e))?;
@@ -162,8 +192,13 @@ async fn import(
     let kind = Kind::parse(&kind)?;
     let format = format_of(q.format.as_deref())?;
     let table = read_table(&body, format).map_err(|e| tabular_error(&e))?;
+    let (actor, scope, store) = (me.actor(), me.scope(), &state.store);
     let report = match kind {
-        Kind::Organisation => state.store.import_organisations(&me.actor(), &me.scope(), &table).await?,
+        Kind::Organisation => store.import_organisations(&actor, &scope, &table).await?,
+        Kind::Tier => store.import_tiers(&actor, &scope, &table).await?,
+        Kind::Financials => store.import_financials(&actor, &scope, &table).await?,
+        Kind::Ip => store.import_ip(&actor, &scope, &table).await?,
+        Kind::Platform => store.import_platforms(&actor, &scope, &table).await?,
     };
     let status = if report.is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Json(report_json(me.lang, &report))).into_response())

@@ -4,6 +4,7 @@
 mod home;
 mod imports;
 mod organisations;
+mod platforms;
 mod regions;
 mod session;
 mod system;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(regions::router())
         .merge(system::router())
         .merge(organisations::router())
+        .merge(platforms::router())
         .merge(imports::router())
 }
 
@@ -106,7 +108,12 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
             active: path.starts_with("/organisations") || path.starts_with("/imports"),
             children: Vec::new(),
         },
-        soon("nav.platforms"),
+        NavItem {
+            key: "nav.platforms",
+            href: Some("/platforms"),
+            active: path.starts_with("/platforms"),
+            children: Vec::new(),
+        },
         soon("nav.people"),
         soon("nav.projects"),
         soon("nav.collection"),

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/organisations/{id}", get(detail_page).post(update))
         .route("/organisations/{id}/edit", get(edit_page))
         .route("/organisations/{id}/retire", post(retire))
+        .route("/organisations/{id}/tiers", post(add_tier))
 }
 
 /// The register's query string (shared by the page, the API and the export).
@@ -138,6 +139,12 @@ struct ListPage {
     prev: Option<String>,
     next: Option<String>,
     page_text: String,
+}
+
+/// The name of a level (`national` → 国家级).
+pub fn t_level(lang: Lang, level: &str) -> String {
+    gaodi_domain::registry::Level::parse(level)
+        .map_or_else(|_| level.to_owned(), |l| if lang == Lang::En { l.name_en() } else { l.name_zh() }.to_owned())
 }
 
 pub fn kind_name(lang: Lang, kind: &str) -> String {
@@ -454,6 +461,31 @@ struct HistoryRow {
     action: String,
 }
 
+struct TierRow {
+    kind: String,
+    reference: String,
+    level: String,
+    valid_from: String,
+    valid_to: String,
+    evidence: String,
+    valid_now: bool,
+}
+
+struct IpRow {
+    registration_no: String,
+    kind: String,
+    title: String,
+    grant_date: String,
+    class: String,
+}
+
+struct PlatformRow {
+    id: i64,
+    name: String,
+    kind: String,
+    level: String,
+}
+
 #[derive(Template)]
 #[template(path = "organisation.html")]
 struct DetailPage {
@@ -461,9 +493,142 @@ struct DetailPage {
     o: OrgRow,
     can_write: bool,
     history: Vec<HistoryRow>,
+    tiers: Vec<TierRow>,
+    tier_options: Vec<(String, String, bool)>,
+    tier_errors: Vec<String>,
+    years: Vec<i32>,
+    /// (label, value per year)
+    figures: Vec<(String, Vec<String>)>,
+    ip: Vec<IpRow>,
+    platforms: Vec<PlatformRow>,
 }
 
 async fn detail_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
+    render_detail(&state, &me, id, Vec::new()).await
+}
+
+async fn add_tier(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    if !may_write(&me) {
+        return Err(AppError::forbidden());
+    }
+    let field = |name: &str| {
+        url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let b = crate::api::registry::TierBody {
+        kind: field("kind").unwrap_or_default(),
+        reference: field("reference"),
+        level: field("level"),
+        valid_from: field("valid_from"),
+        valid_to: field("valid_to"),
+        evidence: field("evidence").unwrap_or_default(),
+    };
+    let result = match b.parse() {
+        Ok(t) => state.store.add_tier(&me.actor(), &me.scope(), id, &t).await.map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/organisations/{id}#tiers"))),
+        Err(e)
+            if e.status.is_client_error()
+                && e.status != axum::http::StatusCode::FORBIDDEN
+                && e.status != axum::http::StatusCode::NOT_FOUND =>
+        {
+            let mut res = render_detail(&state, &me, id, vec![message(me.lang, &e)]).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Key yearly figures shown on the organisation's page (all are in the API and the export).
+const SHOWN_FIGURES: [&str; 7] = [
+    "main_business_revenue",
+    "hightech_revenue",
+    "total_assets_ye",
+    "rd_hnte_domestic",
+    "staff_total",
+    "staff_st",
+    "rd_staff",
+];
+
+async fn render_detail(state: &AppState, me: &Me, id: i64, tier_errors: Vec<String>) -> AppResult<Response> {
+    let lang = me.lang;
+    let scope = me.scope();
+    let today = time::OffsetDateTime::now_utc().date();
+    let tiers = state
+        .store
+        .tiers(&scope, id)
+        .await?
+        .into_iter()
+        .map(|tier| TierRow {
+            kind: t(lang, &format!("tier.{}", tier.kind)).to_owned(),
+            reference: tier.reference.clone().unwrap_or_default(),
+            level: tier.level.as_deref().map(|l| t_level(lang, l)).unwrap_or_default(),
+            valid_from: Tr(lang).date(tier.valid_from),
+            valid_to: tier.valid_to.map(|d| Tr(lang).date(d)).unwrap_or_default(),
+            evidence: tier.evidence.clone(),
+            valid_now: tier.valid_from <= today && tier.valid_to.is_none_or(|d| d >= today),
+        })
+        .collect();
+    let facts = state.store.yearly_facts(&scope, id).await?;
+    let years: Vec<i32> = facts.iter().map(|(y, _)| *y).collect();
+    let figures = SHOWN_FIGURES
+        .iter()
+        .filter_map(|key| gaodi_domain::registry::yearly_field(key))
+        .map(|spec| {
+            let label = if lang == Lang::En { spec.label_en } else { spec.label_zh };
+            let values = facts
+                .iter()
+                .map(|(_, f)| match f.get(spec.key) {
+                    Some(gaodi_domain::registry::FieldValue::Money(m)) => m.format_wan(),
+                    Some(gaodi_domain::registry::FieldValue::Count(c)) => c.to_string(),
+                    None => "—".to_owned(),
+                })
+                .collect();
+            (label.replace("（元）", "（万元）").replace("(yuan)", "(10k yuan)"), values)
+        })
+        .collect();
+    let ip = state
+        .store
+        .ip_items(&scope, id)
+        .await?
+        .iter()
+        .map(|r| IpRow {
+            registration_no: r.item.registration_no().to_owned(),
+            kind: if lang == Lang::En { r.item.kind().name_en() } else { r.item.kind().name_zh() }.to_owned(),
+            title: r.item.title().to_owned(),
+            grant_date: r.item.grant_date().map(|d| Tr(lang).date(d)).unwrap_or_default(),
+            class: r.item.ip_class().as_str().to_owned(),
+        })
+        .collect();
+    let platforms = state
+        .store
+        .list_platforms(
+            &scope,
+            &gaodi_store::platform::PlatformFilter { host_organisation_id: Some(id), ..Default::default() },
+            1,
+            200,
+        )
+        .await?
+        .items
+        .into_iter()
+        .map(|p| PlatformRow {
+            id: p.platform_id,
+            kind: gaodi_domain::registry::PlatformKind::parse(&p.kind)
+                .map_or(p.kind.clone(), |k| if lang == Lang::En { k.name_en() } else { k.name_zh() }.to_owned()),
+            level: t_level(lang, &p.level),
+            name: p.name,
+        })
+        .collect();
     let lang = me.lang;
     let o = state.store.organisation(&me.scope(), id).await?;
     let names = region_names(&state, lang).await?;
@@ -474,12 +639,7 @@ async fn detail_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>)
         .store
         .list_audit(
             &me.scope(),
-            &gaodi_store::audit::AuditFilter {
-                entity_kind: Some("organisation".into()),
-                entity_id: Some(id.to_string()),
-                limit: 50,
-                ..Default::default()
-            },
+            &gaodi_store::audit::AuditFilter { organisation_id: Some(id), limit: 50, ..Default::default() },
         )
         .await
         .unwrap_or_default();
@@ -504,13 +664,23 @@ async fn detail_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>)
         founded: o.founded_on.map(|d| Tr(lang).date(d)).unwrap_or_default(),
         retired: o.retired_at.is_some(),
     };
-    let can_write = may_write(&me);
+    let can_write = may_write(me);
     html(&DetailPage {
-        c: Chrome::for_user(&me, &format!("/organisations/{id}"))
+        c: Chrome::for_user(me, &format!("/organisations/{id}"))
             .crumb(t(lang, "nav.organisations"), "/organisations")
             .crumb(o.name.clone(), ""),
         o: row,
         can_write,
         history,
+        tiers,
+        tier_options: TIER_KINDS
+            .iter()
+            .map(|k| ((*k).to_owned(), t(lang, &format!("tier.{k}")).to_owned(), *k == "hte"))
+            .collect(),
+        tier_errors,
+        years,
+        figures,
+        ip,
+        platforms,
     })
 }

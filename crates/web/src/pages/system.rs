@@ -266,6 +266,7 @@ impl AuditQuery {
             entity_kind: keep(&self.entity_kind),
             entity_id: keep(&self.entity_id),
             actor: keep(&self.actor),
+            organisation_id: None,
             before_seq: self.before,
             limit,
         }

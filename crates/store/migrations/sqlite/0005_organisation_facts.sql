@@ -1,0 +1,60 @@
+-- Yearly figures of organisations (policy-rules.md 6.3-6.4) and their IP items (6.5).
+-- One column per field of gaodi_domain::registry::YEARLY_FIELDS: money in fen (`*_fen`),
+-- headcounts as integers; null means "not reported".
+
+create table organisation_year (
+    organisation_id integer not null references organisation (organisation_id),
+    year integer not null,
+    main_business_revenue_fen integer,
+    other_business_revenue_fen integer,
+    gross_income_cit_fen integer,
+    non_taxable_income_fen integer,
+    investment_income_fen integer,
+    hightech_revenue_fen integer,
+    main_products_revenue_fen integer,
+    total_assets_ye_fen integer,
+    total_liabilities_ye_fen integer,
+    cost_expense_total_fen integer,
+    rd_hnte_personnel_fen integer,
+    rd_hnte_direct_inputs_fen integer,
+    rd_hnte_depreciation_and_lt_prepaid_fen integer,
+    rd_hnte_intangible_amort_fen integer,
+    rd_hnte_design_fen integer,
+    rd_hnte_equipment_testing_fen integer,
+    rd_hnte_commissioned_external_counted_fen integer,
+    rd_hnte_other_fen integer,
+    rd_hnte_domestic_fen integer,
+    rd_sd_personnel_fen integer,
+    rd_sd_direct_inputs_fen integer,
+    rd_sd_depreciation_fen integer,
+    rd_sd_intangible_amort_fen integer,
+    rd_sd_design_trials_fen integer,
+    rd_sd_other_related_fen integer,
+    rd_commissioned_domestic_paid_fen integer,
+    rd_commissioned_abroad_paid_fen integer,
+    rd_nontaxable_grants_used_fen integer,
+    staff_total integer,
+    staff_st integer,
+    rd_staff integer,
+    source text not null default '',
+    updated_at text not null,
+    primary key (organisation_id, year)
+);
+
+create table ip_item (
+    ip_item_id integer primary key,
+    organisation_id integer not null references organisation (organisation_id),
+    registration_no text not null unique,
+    kind text not null,
+    title text not null,
+    granted_in_china integer not null,
+    grant_date text,
+    expiry_date text,
+    acquisition text not null,
+    owner_is_applicant integer not null,
+    in_dispute integer not null,
+    created_at text not null,
+    updated_at text not null,
+    retired_at text
+);
+create index ip_item_org on ip_item (organisation_id);
