@@ -63,6 +63,7 @@ fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
             collect(base, &p, out);
         } else {
             let rel = p.strip_prefix(base).expect("under base").to_string_lossy().replace('\\', "/");
+            println!("cargo:rerun-if-changed={}", p.display());
             out.push((rel, p));
         }
     }

@@ -1,5 +1,6 @@
-//! The Zhuzhou demo data that exists so far: the reference region tree, one synthetic
-//! enterprise, and one account per role with fresh one-time passwords.
+//! The Zhuzhou demo: the reference region tree, the generated registries (`gaodi-demo`), one
+//! synthetic enterprise for the enterprise account, and one account per role with fresh
+//! one-time passwords.
 
 use gaodi_domain::access::{Role, Username};
 use gaodi_domain::organisation::{uscc_check_char, OrganisationKind, Uscc};
@@ -31,6 +32,7 @@ fn synthetic_uscc(body: &str) -> Uscc {
 pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
     let actor = Actor::system("demo");
     load_regions(store).await?;
+    gaodi_demo::load(store, &actor).await?;
     let uscc = synthetic_uscc("91430202MA4T00001");
     let org = match store.organisation_by_uscc(uscc.as_str()).await? {
         Some(o) => o,

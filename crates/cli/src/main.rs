@@ -58,6 +58,19 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import a registry from an .xlsx or .csv file, all or nothing (KIND: organisation, tier,
+    /// financials, ip, platform). Prints the report; exit code 1 if any row was refused.
+    Import { kind: String, file: PathBuf },
+    /// Export a registry in its import template's layout (an export re-imports unchanged).
+    Export {
+        kind: String,
+        /// xlsx or csv.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +159,10 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Healthcheck { .. } => healthcheck(&config.bind).await,
         Command::User(cmd) => user_command(&open(&config).await?, cmd).await,
+        Command::Import { kind, file } => import_command(&open(&config).await?, &kind, &file).await,
+        Command::Export { kind, format, out } => {
+            export_command(&open(&config).await?, &kind, &format, out.as_deref()).await
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(&config).await?;
             match store.verify_audit().await {
@@ -260,6 +277,67 @@ async fn healthcheck(bind: &str) -> anyhow::Result<()> {
     } else {
         bail!("server at {addr} is not ready: {status}")
     }
+}
+
+async fn import_command(store: &Store, kind: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    use gaodi_store::tabular::{read_table, Format};
+    let format = Format::from_path(file).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let table = read_table(&bytes, format).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let (actor, scope) = (Actor::system("cli-import"), gaodi_domain::access::Scope::All);
+    let report = match kind {
+        "organisation" => store.import_organisations(&actor, &scope, &table).await?,
+        "tier" => store.import_tiers(&actor, &scope, &table).await?,
+        "financials" => store.import_financials(&actor, &scope, &table).await?,
+        "ip" => store.import_ip(&actor, &scope, &table).await?,
+        "platform" => store.import_platforms(&actor, &scope, &table).await?,
+        other => bail!("unknown import kind {other:?}: use organisation, tier, financials, ip or platform"),
+    };
+    if report.is_ok() {
+        println!(
+            "imported {} rows, 0 errors: {} new, {} updated, {} unchanged",
+            report.rows, report.inserted, report.updated, report.unchanged
+        );
+        Ok(())
+    } else {
+        eprintln!("refused: {} rows, {} errors; nothing was written", report.rows, report.errors.len());
+        for e in &report.errors {
+            let args: Vec<String> = e.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            eprintln!(
+                "  sheet {} row {} column {:?} value {:?}: {} {}",
+                e.sheet,
+                e.line,
+                e.column,
+                e.value,
+                e.code,
+                args.join(" ")
+            );
+        }
+        std::process::exit(1);
+    }
+}
+
+async fn export_command(store: &Store, kind: &str, format: &str, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use gaodi_store::tabular::{write_table, Format};
+    let format = Format::parse(format).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let scope = gaodi_domain::access::Scope::All;
+    let (headers, rows) = match kind {
+        "organisation" => gaodi_store::organisation::organisation_rows(&store.list_organisations(&scope).await?),
+        "tier" => store.tier_rows(&scope).await?,
+        "financials" => store.financial_rows(&scope).await?,
+        "ip" => store.ip_rows(&scope).await?,
+        "platform" => store.platform_rows(&scope, &gaodi_store::platform::PlatformFilter::default()).await?,
+        other => bail!("unknown export kind {other:?}: use organisation, tier, financials, ip or platform"),
+    };
+    let bytes = write_table(&headers, &rows, kind, format).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} rows to {}", rows.len(), path.display());
+        }
+        None => std::io::Write::write_all(&mut std::io::stdout().lock(), &bytes)?,
+    }
+    Ok(())
 }
 
 async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {

@@ -4,9 +4,11 @@
 //! `parse` functions (parse, don't validate), so a value of a domain type is always valid.
 
 pub mod access;
+pub mod activity;
 pub mod audit;
 pub mod money;
 pub mod organisation;
 pub mod period;
+pub mod person;
 pub mod region;
 pub mod registry;

@@ -4,12 +4,14 @@
 //! [`gaodi_domain::access::Scope`] and filter by it inside the store ([`scope`]); writes go
 //! through [`Store::write`], which opens one transaction for the change and its audit event.
 
+pub mod activity;
 pub mod audit;
 pub mod db;
 pub mod error;
 pub mod facts;
 pub mod import;
 pub mod organisation;
+pub mod person;
 pub mod platform;
 pub mod region;
 pub mod scope;

@@ -16,6 +16,12 @@ struct Fixtures {
     victim: i64,
     tier: i64,
     platform: i64,
+    person: i64,
+    /// An award, a contract, a loan and an event in 荷塘区, of 荷塘测试企业.
+    award: i64,
+    contract: i64,
+    loan: i64,
+    event: i64,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -49,7 +55,29 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     .await["platform_id"]
         .as_i64()
         .unwrap();
-    Fixtures { victim, tier, platform }
+    let person = json_of(
+        admin
+            .send(
+                "post",
+                "/api/v1/people",
+                Some(json!({"name": "矩阵人员", "region_code": "430202", "organisation_id": app.org_hetang})),
+            )
+            .await,
+    )
+    .await["person_id"]
+        .as_i64()
+        .unwrap();
+    let activity = |path: &'static str, body: Value, key: &'static str| {
+        let admin = app.api("admin");
+        async move { json_of(admin.send("post", path, Some(body)).await).await[key].as_i64().unwrap() }
+    };
+    let award = activity("/api/v1/awards", activity_body("post", "/api/v1/awards", 99).unwrap(), "award_id").await;
+    let contract =
+        activity("/api/v1/contracts", activity_body("post", "/api/v1/contracts", 99).unwrap(), "tech_contract_id")
+            .await;
+    let loan = activity("/api/v1/loans", activity_body("post", "/api/v1/loans", 99).unwrap(), "loan_id").await;
+    let event = activity("/api/v1/events", activity_body("post", "/api/v1/events", 99).unwrap(), "st_event_id").await;
+    Fixtures { victim, tier, platform, person, award, contract, loan, event }
 }
 
 /// A path with its placeholders filled for the route-by-role test.
@@ -60,6 +88,16 @@ fn concrete(app: &TestApp, path: &str, f: &Fixtures) -> String {
         f.tier
     } else if path.starts_with("/api/v1/platforms") {
         f.platform
+    } else if path.starts_with("/api/v1/people") {
+        f.person
+    } else if path.starts_with("/api/v1/awards") {
+        f.award
+    } else if path.starts_with("/api/v1/contracts") {
+        f.contract
+    } else if path.starts_with("/api/v1/loans") {
+        f.loan
+    } else if path.starts_with("/api/v1/events") {
+        f.event
     } else {
         f.victim
     };
@@ -88,6 +126,41 @@ fn body_for(method: &str, path: &str, n: usize) -> Option<Value> {
         ("post", "/api/v1/platforms") | ("put", "/api/v1/platforms/{id}") => Some(json!({
             "name": format!("矩阵平台{n}"), "kind": "incubator", "level": "municipal", "region_code": "430202",
             "reference": if method == "put" { "M-1".to_owned() } else { format!("M-2{n}") }, "host_organisation_id": 1})),
+        ("post", "/api/v1/people") => Some(json!({"name": format!("矩阵人员{n}"), "region_code": "430202"})),
+        // The fixture stays employed by 荷塘测试企业 (id 1), so its enterprise user keeps seeing it.
+        ("put", "/api/v1/people/{id}") => {
+            Some(json!({"name": "矩阵人员", "region_code": "430202", "organisation_id": 1}))
+        }
+        ("post", "/api/v1/people/{id}/roles") => {
+            Some(json!({"kind": "applicant", "valid_from": format!("2021-01-0{}", n + 1)}))
+        }
+        _ => activity_body(method, path, n),
+    }
+}
+
+/// Bodies of the activity registries: `n` 99 makes the fixtures, a put keeps the fixture's key.
+/// Records are in 荷塘区 and of 荷塘测试企业 (organisation 1), so district and enterprise users
+/// see them.
+fn activity_body(method: &str, path: &str, n: usize) -> Option<Value> {
+    let key = |prefix: &str| if method == "put" { format!("{prefix}-99") } else { format!("{prefix}-{n}") };
+    match (method, path) {
+        ("post", "/api/v1/awards") | ("put", "/api/v1/awards/{id}") => Some(json!({
+            "name": "株洲市科学技术进步奖", "category": "st_progress", "level": "municipal", "grade": "first",
+            "year": 2021, "project_title": "矩阵项目", "region_code": "430202", "reference": key("MA"),
+            "organisation_ids": [1]})),
+        ("post", "/api/v1/contracts") | ("put", "/api/v1/contracts/{id}") => Some(json!({
+            "contract_no": key("MC"), "kind": "development", "title": "矩阵合同", "amount": "100.00",
+            "seller_organisation_id": 1, "seller_name": "荷塘测试企业", "seller_region_code": "430202",
+            "buyer_name": "买方", "registered_on": "2021-05-01"})),
+        ("post", "/api/v1/loans") | ("put", "/api/v1/loans/{id}") => Some(json!({
+            "contract_no": key("ML"), "scheme": "knowledge_value_loan", "bank": "矩阵银行",
+            "borrower_organisation_id": 1, "amount": "100.00", "start_on": "2021-03-01", "due_on": "2022-02-28"})),
+        ("post", "/api/v1/loans/{id}/events") => {
+            Some(json!({"kind": "repayment", "occurred_on": "2021-06-01", "amount": "1.00"}))
+        }
+        ("post", "/api/v1/events") | ("put", "/api/v1/events/{id}") => Some(json!({
+            "kind": "st_week", "title": key("矩阵活动"), "held_on": "2021-05-22", "organiser": "荷塘测试企业",
+            "organiser_organisation_id": 1, "region_code": "430202", "participants": 10})),
         _ => None,
     }
 }
@@ -107,8 +180,17 @@ async fn every_api_route_as_every_role() {
             let status = res.status().as_u16();
             let allowed = r.roles.is_empty() || r.roles.contains(&role.as_str());
             // An expert's scope holds only what is assigned to them: a record outside it is 404.
-            let scoped_record =
-                r.path.starts_with("/api/v1/organisations/{id}") || r.path.starts_with("/api/v1/platforms/{id}");
+            let scoped_record = [
+                "/api/v1/organisations/{id}",
+                "/api/v1/platforms/{id}",
+                "/api/v1/people/{id}",
+                "/api/v1/awards/{id}",
+                "/api/v1/contracts/{id}",
+                "/api/v1/loans/{id}",
+                "/api/v1/events/{id}",
+            ]
+            .iter()
+            .any(|p| r.path.starts_with(p));
             let out_of_scope = *user == "expert" && scoped_record && status == 404;
             if out_of_scope {
                 continue;

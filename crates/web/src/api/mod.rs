@@ -2,7 +2,9 @@
 //! header on writes) or `Authorization: Bearer <token>`. Errors are
 //! `{"error": {"code", "message", "field", "args", "request_id"}}` in the caller's language.
 
+pub mod activity;
 pub mod openapi;
+pub mod people;
 pub mod registry;
 mod transfer;
 
@@ -34,6 +36,8 @@ pub fn routes() -> Vec<&'static ApiRoute> {
     let tables: &[&'static [ApiRoute]] = &[
         openapi::ROUTES,
         registry::ROUTES,
+        people::ROUTES,
+        activity::ROUTES,
         // more feature tables here
     ];
     tables.iter().flat_map(|t| t.iter()).collect()
@@ -60,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/organisations/{id}/retire", post(retire_organisation))
         .merge(transfer::router())
         .merge(registry::router())
+        .merge(people::router())
+        .merge(activity::router())
 }
 
 fn invalid<E>(field: &'static str) -> impl Fn(E) -> AppError

@@ -38,10 +38,26 @@ pub enum Kind {
     Financials,
     Ip,
     Platform,
+    Person,
+    Award,
+    Contract,
+    Loan,
+    Event,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Organisation, Kind::Tier, Kind::Financials, Kind::Ip, Kind::Platform];
+    pub const ALL: [Kind; 10] = [
+        Kind::Organisation,
+        Kind::Tier,
+        Kind::Financials,
+        Kind::Ip,
+        Kind::Platform,
+        Kind::Person,
+        Kind::Award,
+        Kind::Contract,
+        Kind::Loan,
+        Kind::Event,
+    ];
 
     pub fn parse(s: &str) -> AppResult<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(AppError::not_found)
@@ -54,6 +70,11 @@ impl Kind {
             Kind::Financials => "financials",
             Kind::Ip => "ip",
             Kind::Platform => "platform",
+            Kind::Person => "person",
+            Kind::Award => "award",
+            Kind::Contract => "contract",
+            Kind::Loan => "loan",
+            Kind::Event => "event",
         }
     }
 
@@ -65,6 +86,11 @@ impl Kind {
             Kind::Financials => zh(&gaodi_store::facts::financial_columns()),
             Kind::Ip => zh(gaodi_store::facts::IP_COLUMNS),
             Kind::Platform => zh(gaodi_store::platform::PLATFORM_COLUMNS),
+            Kind::Person => zh(gaodi_store::person::PERSON_COLUMNS),
+            Kind::Award => zh(gaodi_store::activity::AWARD_COLUMNS),
+            Kind::Contract => zh(gaodi_store::activity::CONTRACT_COLUMNS),
+            Kind::Loan => zh(gaodi_store::activity::LOAN_COLUMNS),
+            Kind::Event => zh(gaodi_store::activity::EVENT_COLUMNS),
         }
     }
 }
@@ -109,21 +135,19 @@ async fn template(me: Me, Path(kind): Path<String>, Query(q): Query<FormatQuery>
     Ok(file_response(bytes, format, &format!("{}-template", kind.as_str())))
 }
 
-#[derive(Deserialize)]
-struct ExportQuery {
-    format: Option<String>,
-    #[serde(flatten)]
-    filter: crate::pages::OrganisationQuery,
-    host: Option<String>,
-    date: Option<String>,
-    level: Option<String>,
+/// Each registry's list filters, read from the export's query string.
+fn filters<T: serde::de::DeserializeOwned>(uri: &axum::http::Uri) -> AppResult<T> {
+    Query::<T>::try_from_uri(uri)
+        .map(|Query(q)| q)
+        .map_err(|e| AppError::bad_request("error.bad_body").arg("detail", e.body_text()))
 }
 
 async fn export(
     State(state): State<AppState>,
     me: Me,
     Path(kind): Path<String>,
-    Query(q): Query<ExportQuery>,
+    Query(q): Query<FormatQuery>,
+    uri: axum::http::Uri,
 ) -> AppResult<Response> {
     let kind = Kind::parse(&kind)?;
     let format = format_of(q.format.as_deref())?;
@@ -131,23 +155,32 @@ async fn export(
     let store = &state.store;
     let (headers, rows) = match kind {
         Kind::Organisation => {
-            let (filter, _, _) = q.filter.parse()?;
+            let (filter, _, _) = filters::<crate::pages::OrganisationQuery>(&uri)?.parse()?;
             organisation_rows(&store.list_organisations_filtered(&scope, &filter).await?)
+        }
+        Kind::Person => super::people::export_rows(&state, &me, &filters(&uri)?).await?,
+        Kind::Award => {
+            let (f, _, _) = filters::<super::activity::ActivityQuery>(&uri)?.award_filter()?;
+            gaodi_store::activity::award_rows(&store.list_awards_filtered(&scope, &f).await?)
+        }
+        Kind::Contract => {
+            let (f, _, _) = filters::<super::activity::ActivityQuery>(&uri)?.contract_filter()?;
+            gaodi_store::activity::contract_rows(&store.list_contracts_filtered(&scope, &f).await?)
+        }
+        Kind::Loan => {
+            let (f, _, _) = filters::<super::activity::ActivityQuery>(&uri)?.loan_filter()?;
+            gaodi_store::activity::loan_rows(&store.list_loans_filtered(&scope, &f).await?)
+        }
+        Kind::Event => {
+            let (f, _, _) = filters::<super::activity::ActivityQuery>(&uri)?.event_filter()?;
+            gaodi_store::activity::event_rows(&store.list_events_filtered(&scope, &f).await?)
         }
         Kind::Tier => store.tier_rows(&scope).await?,
         Kind::Financials => store.financial_rows(&scope).await?,
         Kind::Ip => store.ip_rows(&scope).await?,
         Kind::Platform => {
-            let pq = super::registry::PlatformQuery {
-                q: q.filter.q.clone(),
-                region: q.filter.region.clone(),
-                kind: q.filter.kind.clone(),
-                level: q.level.clone(),
-                host: q.host.clone(),
-                date: q.date.clone(),
-                ..Default::default()
-            };
-            store.platform_rows(&scope, &pq.parse()?.0).await?
+            let (filter, _, _) = filters::<super::registry::PlatformQuery>(&uri)?.parse()?;
+            store.platform_rows(&scope, &filter).await?
         }
     };
     let bytes = write_table(&headers, &rows, kind.as_str(), format).map_err(|e| tabular_error(&e))?;
@@ -199,6 +232,11 @@ async fn import(
         Kind::Financials => store.import_financials(&actor, &scope, &table).await?,
         Kind::Ip => store.import_ip(&actor, &scope, &table).await?,
         Kind::Platform => store.import_platforms(&actor, &scope, &table).await?,
+        Kind::Person => store.import_people(&actor, &scope, &table).await?,
+        Kind::Award => store.import_awards(&actor, &scope, &table).await?,
+        Kind::Contract => store.import_contracts(&actor, &scope, &table).await?,
+        Kind::Loan => store.import_loans(&actor, &scope, &table).await?,
+        Kind::Event => store.import_events(&actor, &scope, &table).await?,
     };
     let status = if report.is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Json(report_json(me.lang, &report))).into_response())

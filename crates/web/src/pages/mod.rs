@@ -1,9 +1,11 @@
 //! Server-rendered pages. Each module renders one feature; [`Chrome`] is the frame every page
 //! shares (navigation, user, language switch, CSRF token).
 
+mod activity;
 mod home;
 mod imports;
 mod organisations;
+mod people;
 mod platforms;
 mod regions;
 mod session;
@@ -20,7 +22,7 @@ use crate::auth::Me;
 use crate::error::AppError;
 use crate::i18n::{t, tf, Lang, Tr};
 use crate::AppState;
-use gaodi_domain::access::{Role, Scope};
+use gaodi_domain::access::{Capability, Role, Scope};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,7 +32,9 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(organisations::router())
         .merge(platforms::router())
+        .merge(people::router())
         .merge(imports::router())
+        .merge(activity::router())
 }
 
 /// A second-level navigation link.
@@ -95,7 +99,7 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
     if role == Role::Admin {
         system.push(link("nav.users", "/system/users"));
     }
-    if role.may(gaodi_domain::access::Capability::ReadAudit) {
+    if role.may(Capability::ReadAudit) {
         system.push(link("nav.audit", "/system/audit"));
     }
     system.push(link("nav.password", "/account/password"));
@@ -106,7 +110,16 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
             key: "nav.organisations",
             href: Some("/organisations"),
             active: path.starts_with("/organisations") || path.starts_with("/imports"),
-            children: Vec::new(),
+            children: vec![
+                link("nav.awards", "/awards"),
+                link("nav.contracts", "/contracts"),
+                link("nav.loans", "/loans"),
+                link("nav.events", "/events"),
+                link("nav.imports", "/imports"),
+            ]
+            .into_iter()
+            .filter(|l| l.key != "nav.imports" || (role.may(Capability::WriteData) && role != Role::EnterpriseUser))
+            .collect(),
         },
         NavItem {
             key: "nav.platforms",
@@ -114,7 +127,7 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
             active: path.starts_with("/platforms"),
             children: Vec::new(),
         },
-        soon("nav.people"),
+        NavItem { key: "nav.people", href: Some("/people"), active: path.starts_with("/people"), children: Vec::new() },
         soon("nav.projects"),
         soon("nav.collection"),
         soon("nav.indicators"),

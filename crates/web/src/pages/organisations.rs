@@ -631,7 +631,7 @@ async fn render_detail(state: &AppState, me: &Me, id: i64, tier_errors: Vec<Stri
         .collect();
     let lang = me.lang;
     let o = state.store.organisation(&me.scope(), id).await?;
-    let names = region_names(&state, lang).await?;
+    let names = region_names(state, lang).await?;
     let name_of = |code: &str| {
         names.iter().find(|(c, _)| c == code).map_or_else(|| code.to_owned(), |(_, n)| format!("{n} ({code})"))
     };

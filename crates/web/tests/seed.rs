@@ -1,0 +1,140 @@
+//! The demo data reproduces every registry-countable figure of the 2021 review when counted
+//! from its records (`demo/seed-facts.csv`, a copy of `shared/seed/seed-facts.csv`).
+
+mod common;
+
+use std::collections::HashMap;
+
+use gaodi_domain::access::Scope;
+use gaodi_domain::region::{zhuzhou_seed, RegionCode};
+use gaodi_domain::registry::{Level, PlatformKind, TierKind};
+use gaodi_store::platform::PlatformFilter;
+use gaodi_store::{Actor, Store};
+use time::macros::date;
+
+/// (value, comparator) of each fact id.
+fn seed_facts() -> HashMap<String, (String, String, String, String)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo/seed-facts.csv");
+    let text = std::fs::read_to_string(path).expect("demo/seed-facts.csv");
+    let mut out = HashMap::new();
+    for line in text.lines().skip(1) {
+        // Quotes in the CSV never contain the first ten commas' worth of fields we read.
+        let f: Vec<&str> = line.splitn(12, ',').collect();
+        out.insert(f[0].to_owned(), (f[4].to_owned(), f[6].to_owned(), f[7].to_owned(), f[9].to_owned()));
+    }
+    out
+}
+
+fn meets(actual: f64, value: &str, comparator: &str) -> bool {
+    let v: f64 = value.parse().expect("numeric seed value");
+    match comparator {
+        ">" => actual > v,
+        ">=" => actual >= v,
+        "=" => (actual - v).abs() < 1e-9,
+        other => panic!("comparator {other}"),
+    }
+}
+
+async fn count_tier(store: &Store, kind: TierKind, region: &str, day: time::Date) -> i64 {
+    let scope = if region == "430200" {
+        Scope::All
+    } else {
+        Scope::Regions { regions: vec![RegionCode::parse(region).unwrap()] }
+    };
+    store.count_tier_holders(&scope, kind, day).await.unwrap().iter().map(|(_, n)| n).sum()
+}
+
+async fn count_platforms(store: &Store, f: PlatformFilter) -> i64 {
+    store.list_platforms(&Scope::All, &f, 1, 1).await.unwrap().total
+}
+
+#[tokio::test]
+async fn demo_reproduces_the_seed_figures() {
+    let store = Store::open(&common::fresh_database_url().await).await.unwrap();
+    let actor = Actor::system("test");
+    let (regions, memberships) = zhuzhou_seed();
+    store.load_regions(&actor, &regions, &memberships).await.unwrap();
+    gaodi_demo::load(&store, &actor).await.unwrap();
+
+    let end21 = date!(2021 - 12 - 31);
+    let hte21 = count_tier(&store, TierKind::Hte, "430200", end21).await;
+    let hte20 = count_tier(&store, TierKind::Hte, "430200", date!(2020 - 12 - 31)).await;
+    let growth = (hte21 - hte20) as f64 * 100.0 / hte20 as f64;
+    let liling = Some(RegionCode::parse("430281").unwrap());
+    let by_year = |y: i32| PlatformFilter {
+        approved_by: time::Date::from_calendar_date(y, time::Month::December, 31).ok(),
+        ..PlatformFilter::default()
+    };
+    let mut measured: Vec<(&str, f64)> = vec![
+        ("F028", hte21 as f64),
+        ("F029", (growth * 10.0).round() / 10.0),
+        ("F037", count_tier(&store, TierKind::Hte, "430212", end21).await as f64),
+        ("F038", count_tier(&store, TierKind::TechSme, "430212", end21).await as f64),
+        ("F033", count_tier(&store, TierKind::RdReserveFiling, "430200", end21).await as f64),
+        ("F094", count_tier(&store, TierKind::SingleChampion, "430281", end21).await as f64),
+        ("F025", count_platforms(&store, by_year(2021)).await as f64),
+        (
+            "F026",
+            count_platforms(&store, PlatformFilter { level: Some(Level::National), ..by_year(2021) }).await as f64,
+        ),
+        (
+            "F027",
+            count_platforms(&store, PlatformFilter { level: Some(Level::Provincial), ..by_year(2021) }).await as f64,
+        ),
+        (
+            "F098",
+            count_platforms(
+                &store,
+                PlatformFilter { level: Some(Level::National), region: liling.clone(), ..by_year(2021) },
+            )
+            .await as f64,
+        ),
+        (
+            "F099",
+            count_platforms(&store, PlatformFilter { level: Some(Level::Provincial), region: liling, ..by_year(2021) })
+                .await as f64,
+        ),
+    ];
+    // Accepted national key labs, and new-type R&D institutions approved in 2021.
+    let labs = store
+        .list_platforms(&Scope::All, &PlatformFilter { kind: Some(PlatformKind::StateKeyLab), ..by_year(2021) }, 1, 500)
+        .await
+        .unwrap()
+        .items;
+    measured.push(("F023", labs.iter().filter(|p| p.status == "accepted").count() as f64));
+    let nri = store
+        .list_platforms(
+            &Scope::All,
+            &PlatformFilter {
+                kind: Some(PlatformKind::NewRdInstitution),
+                level: Some(Level::Provincial),
+                ..by_year(2021)
+            },
+            1,
+            500,
+        )
+        .await
+        .unwrap()
+        .items;
+    measured.push(("F030", nri.iter().filter(|p| p.approved_on.is_some_and(|d| d.year() == 2021)).count() as f64));
+
+    let facts = seed_facts();
+    let mut failures = Vec::new();
+    for (id, actual) in &measured {
+        let (code, year, value, comparator) = &facts[*id];
+        let listed = gaodi_demo::SEED_COUNTS.iter().find(|s| s.fact_id == *id).expect("every checked figure is listed");
+        assert_eq!(listed.indicator_code, code, "{id}");
+        assert_eq!(listed.year.to_string(), *year, "{id}");
+        if !meets(*actual, value, comparator) {
+            failures.push(format!("{id} {code}: counted {actual}, seed says {comparator} {value}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(measured.len(), gaodi_demo::SEED_COUNTS.len(), "every listed figure is checked");
+
+    // Loading again changes nothing.
+    let summary = gaodi_demo::load(&store, &actor).await.unwrap();
+    for r in summary.reports {
+        assert_eq!((r.inserted, r.updated), (0, 0), "{}", r.kind);
+    }
+}
