@@ -59,7 +59,8 @@ enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Import a registry from an .xlsx or .csv file, all or nothing (KIND: organisation, tier,
-    /// financials, ip, platform). Prints the report; exit code 1 if any row was refused.
+    /// financials, ip, platform, person, award, contract, loan, event). Prints the report;
+    /// exit code 1 if any row was refused.
     Import { kind: String, file: PathBuf },
     /// Export a registry in its import template's layout (an export re-imports unchanged).
     Export {
@@ -279,20 +280,20 @@ async fn healthcheck(bind: &str) -> anyhow::Result<()> {
     }
 }
 
+fn registry_kind(kind: &str) -> anyhow::Result<gaodi_store::transfer::RegistryKind> {
+    gaodi_store::transfer::RegistryKind::parse(kind).ok_or_else(|| {
+        anyhow::anyhow!("unknown registry {kind:?}: use {}", gaodi_store::transfer::RegistryKind::names())
+    })
+}
+
 async fn import_command(store: &Store, kind: &str, file: &std::path::Path) -> anyhow::Result<()> {
     use gaodi_store::tabular::{read_table, Format};
+    let kind = registry_kind(kind)?;
     let format = Format::from_path(file).map_err(|e| anyhow::anyhow!("{e}"))?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let table = read_table(&bytes, format).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let (actor, scope) = (Actor::system("cli-import"), gaodi_domain::access::Scope::All);
-    let report = match kind {
-        "organisation" => store.import_organisations(&actor, &scope, &table).await?,
-        "tier" => store.import_tiers(&actor, &scope, &table).await?,
-        "financials" => store.import_financials(&actor, &scope, &table).await?,
-        "ip" => store.import_ip(&actor, &scope, &table).await?,
-        "platform" => store.import_platforms(&actor, &scope, &table).await?,
-        other => bail!("unknown import kind {other:?}: use organisation, tier, financials, ip or platform"),
-    };
+    let actor = Actor::system("cli-import");
+    let report = store.import_registry(kind, &actor, &gaodi_domain::access::Scope::All, &table).await?;
     if report.is_ok() {
         println!(
             "imported {} rows, 0 errors: {} new, {} updated, {} unchanged",
@@ -317,19 +318,14 @@ async fn import_command(store: &Store, kind: &str, file: &std::path::Path) -> an
     }
 }
 
+/// Exports a whole registry (the operator at the command line sees full ID numbers, as an admin).
 async fn export_command(store: &Store, kind: &str, format: &str, out: Option<&std::path::Path>) -> anyhow::Result<()> {
     use gaodi_store::tabular::{write_table, Format};
+    let kind = registry_kind(kind)?;
     let format = Format::parse(format).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let scope = gaodi_domain::access::Scope::All;
-    let (headers, rows) = match kind {
-        "organisation" => gaodi_store::organisation::organisation_rows(&store.list_organisations(&scope).await?),
-        "tier" => store.tier_rows(&scope).await?,
-        "financials" => store.financial_rows(&scope).await?,
-        "ip" => store.ip_rows(&scope).await?,
-        "platform" => store.platform_rows(&scope, &gaodi_store::platform::PlatformFilter::default()).await?,
-        other => bail!("unknown export kind {other:?}: use organisation, tier, financials, ip or platform"),
-    };
-    let bytes = write_table(&headers, &rows, kind, format).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (headers, rows) =
+        store.export_registry(kind, &gaodi_domain::access::Scope::All, gaodi_store::person::IdView::Full).await?;
+    let bytes = write_table(&headers, &rows, kind.as_str(), format).map_err(|e| anyhow::anyhow!("{e}"))?;
     match out {
         Some(path) => {
             std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;

@@ -17,6 +17,7 @@ pub mod region;
 pub mod scope;
 pub mod tabular;
 pub mod tier;
+pub mod transfer;
 pub mod user;
 
 pub use audit::{Actor, AuditEntry};

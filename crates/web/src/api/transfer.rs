@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gaodi_domain::access::{Capability, Role};
 use gaodi_store::import::ImportReport;
-use gaodi_store::organisation::{organisation_rows, ORGANISATION_COLUMNS};
+use gaodi_store::organisation::organisation_rows;
 use gaodi_store::tabular::{read_table, write_table, Format};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -30,69 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/imports/{kind}", post(import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
 }
 
-/// The registries that can be imported and exported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Organisation,
-    Tier,
-    Financials,
-    Ip,
-    Platform,
-    Person,
-    Award,
-    Contract,
-    Loan,
-    Event,
-}
+/// The registries that can be imported and exported (the list lives in the store).
+pub use gaodi_store::transfer::RegistryKind as Kind;
 
-impl Kind {
-    pub const ALL: [Kind; 10] = [
-        Kind::Organisation,
-        Kind::Tier,
-        Kind::Financials,
-        Kind::Ip,
-        Kind::Platform,
-        Kind::Person,
-        Kind::Award,
-        Kind::Contract,
-        Kind::Loan,
-        Kind::Event,
-    ];
-
-    pub fn parse(s: &str) -> AppResult<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(AppError::not_found)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Organisation => "organisation",
-            Kind::Tier => "tier",
-            Kind::Financials => "financials",
-            Kind::Ip => "ip",
-            Kind::Platform => "platform",
-            Kind::Person => "person",
-            Kind::Award => "award",
-            Kind::Contract => "contract",
-            Kind::Loan => "loan",
-            Kind::Event => "event",
-        }
-    }
-
-    fn headers(self) -> Vec<String> {
-        let zh = |cols: &[gaodi_store::import::ColumnSpec]| cols.iter().map(|c| c.zh.to_owned()).collect();
-        match self {
-            Kind::Organisation => zh(ORGANISATION_COLUMNS),
-            Kind::Tier => zh(gaodi_store::tier::TIER_COLUMNS),
-            Kind::Financials => zh(&gaodi_store::facts::financial_columns()),
-            Kind::Ip => zh(gaodi_store::facts::IP_COLUMNS),
-            Kind::Platform => zh(gaodi_store::platform::PLATFORM_COLUMNS),
-            Kind::Person => zh(gaodi_store::person::PERSON_COLUMNS),
-            Kind::Award => zh(gaodi_store::activity::AWARD_COLUMNS),
-            Kind::Contract => zh(gaodi_store::activity::CONTRACT_COLUMNS),
-            Kind::Loan => zh(gaodi_store::activity::LOAN_COLUMNS),
-            Kind::Event => zh(gaodi_store::activity::EVENT_COLUMNS),
-        }
-    }
+fn kind_of(s: &str) -> AppResult<Kind> {
+    Kind::parse(s).ok_or_else(AppError::not_found)
 }
 
 #[derive(Deserialize)]
@@ -129,7 +71,7 @@ fn tabular_error(e: &gaodi_store::tabular::TabularError) -> AppError {
 
 async fn template(me: Me, Path(kind): Path<String>, Query(q): Query<FormatQuery>) -> AppResult<Response> {
     let _ = me;
-    let kind = Kind::parse(&kind)?;
+    let kind = kind_of(&kind)?;
     let format = format_of(q.format.as_deref())?;
     let bytes = write_table(&kind.headers(), &[], kind.as_str(), format).map_err(|e| tabular_error(&e))?;
     Ok(file_response(bytes, format, &format!("{}-template", kind.as_str())))
@@ -149,7 +91,7 @@ async fn export(
     Query(q): Query<FormatQuery>,
     uri: axum::http::Uri,
 ) -> AppResult<Response> {
-    let kind = Kind::parse(&kind)?;
+    let kind = kind_of(&kind)?;
     let format = format_of(q.format.as_deref())?;
     let scope = me.scope();
     let store = &state.store;
@@ -175,9 +117,9 @@ async fn export(
             let (f, _, _) = filters::<super::activity::ActivityQuery>(&uri)?.event_filter()?;
             gaodi_store::activity::event_rows(&store.list_events_filtered(&scope, &f).await?)
         }
-        Kind::Tier => store.tier_rows(&scope).await?,
-        Kind::Financials => store.financial_rows(&scope).await?,
-        Kind::Ip => store.ip_rows(&scope).await?,
+        Kind::Tier | Kind::Financials | Kind::Ip => {
+            store.export_registry(kind, &scope, super::people::id_view(&me)).await?
+        }
         Kind::Platform => {
             let (filter, _, _) = filters::<super::registry::PlatformQuery>(&uri)?.parse()?;
             store.platform_rows(&scope, &filter).await?
@@ -222,22 +164,10 @@ async fn import(
     if me.role() == Role::EnterpriseUser {
         return Err(AppError::forbidden());
     }
-    let kind = Kind::parse(&kind)?;
+    let kind = kind_of(&kind)?;
     let format = format_of(q.format.as_deref())?;
     let table = read_table(&body, format).map_err(|e| tabular_error(&e))?;
-    let (actor, scope, store) = (me.actor(), me.scope(), &state.store);
-    let report = match kind {
-        Kind::Organisation => store.import_organisations(&actor, &scope, &table).await?,
-        Kind::Tier => store.import_tiers(&actor, &scope, &table).await?,
-        Kind::Financials => store.import_financials(&actor, &scope, &table).await?,
-        Kind::Ip => store.import_ip(&actor, &scope, &table).await?,
-        Kind::Platform => store.import_platforms(&actor, &scope, &table).await?,
-        Kind::Person => store.import_people(&actor, &scope, &table).await?,
-        Kind::Award => store.import_awards(&actor, &scope, &table).await?,
-        Kind::Contract => store.import_contracts(&actor, &scope, &table).await?,
-        Kind::Loan => store.import_loans(&actor, &scope, &table).await?,
-        Kind::Event => store.import_events(&actor, &scope, &table).await?,
-    };
+    let report = state.store.import_registry(kind, &me.actor(), &me.scope(), &table).await?;
     let status = if report.is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Json(report_json(me.lang, &report))).into_response())
 }

@@ -38,7 +38,7 @@ async fn imports_page(me: Me, Query(q): Query<KindQuery>) -> AppResult<Response>
         return Err(AppError::forbidden());
     }
     let kind = match q.kind.as_deref() {
-        Some(k) => ImportKind::parse(k)?,
+        Some(k) => ImportKind::parse(k).ok_or_else(AppError::not_found)?,
         None => ImportKind::Organisation,
     };
     html(&ImportsPage {

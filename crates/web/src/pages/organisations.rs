@@ -501,6 +501,109 @@ struct DetailPage {
     figures: Vec<(String, Vec<String>)>,
     ip: Vec<IpRow>,
     platforms: Vec<PlatformRow>,
+    /// Other records linked to the organisation: (title, headers, rows of (link, cells)).
+    linked: Vec<LinkedSection>,
+}
+
+/// A table of records of another registry that name this organisation.
+struct LinkedSection {
+    id: &'static str,
+    title: String,
+    headers: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+/// Awards, contracts, loans and people that name the organisation.
+async fn linked_sections(state: &AppState, me: &Me, id: i64) -> AppResult<Vec<LinkedSection>> {
+    use gaodi_store::activity::{AwardFilter, ContractFilter, LoanFilter};
+    let (lang, scope, store) = (me.lang, me.scope(), &state.store);
+    let name = |zh: &'static str, en: &'static str| if lang == Lang::En { en } else { zh };
+    let awards = store
+        .list_awards_filtered(&scope, &AwardFilter { organisation_id: Some(id), ..AwardFilter::default() })
+        .await?;
+    let contracts = store
+        .list_contracts_filtered(&scope, &ContractFilter { organisation_id: Some(id), ..ContractFilter::default() })
+        .await?;
+    let loans =
+        store.list_loans_filtered(&scope, &LoanFilter { organisation_id: Some(id), ..LoanFilter::default() }).await?;
+    let people = store
+        .list_people_filtered(
+            &scope,
+            &gaodi_store::person::PersonFilter { organisation_id: Some(id), ..Default::default() },
+            crate::api::people::id_view(me),
+        )
+        .await?;
+    Ok(vec![
+        LinkedSection {
+            id: "org-awards",
+            title: t(lang, "nav.awards").to_owned(),
+            headers: vec![
+                name("奖项", "Award").into(),
+                name("年度", "Year").into(),
+                name("级别与等级", "Level and grade").into(),
+                name("项目", "Project").into(),
+            ],
+            rows: awards
+                .iter()
+                .map(|a| {
+                    let lv = if lang == Lang::En { a.level.name_en() } else { a.level.name_zh() };
+                    let gr = if lang == Lang::En { a.grade.name_en() } else { a.grade.name_zh() };
+                    (
+                        format!("/awards/{}", a.award_id),
+                        vec![a.name.clone(), a.year.to_string(), format!("{lv} {gr}"), a.project_title.clone()],
+                    )
+                })
+                .collect(),
+        },
+        LinkedSection {
+            id: "org-contracts",
+            title: t(lang, "nav.contracts").to_owned(),
+            headers: vec![
+                name("合同编号", "Contract no.").into(),
+                name("名称", "Title").into(),
+                name("成交额", "Amount").into(),
+            ],
+            rows: contracts
+                .iter()
+                .map(|c| {
+                    (
+                        format!("/contracts/{}", c.tech_contract_id),
+                        vec![c.contract_no.clone(), c.title.clone(), c.amount.format_wan()],
+                    )
+                })
+                .collect(),
+        },
+        LinkedSection {
+            id: "org-loans",
+            title: t(lang, "nav.loans").to_owned(),
+            headers: vec![
+                name("合同编号", "Contract no.").into(),
+                name("银行", "Bank").into(),
+                name("金额", "Amount").into(),
+                name("起始日期", "Start").into(),
+            ],
+            rows: loans
+                .iter()
+                .map(|l| {
+                    (
+                        format!("/loans/{}", l.loan_id),
+                        vec![l.contract_no.clone(), l.bank.clone(), l.amount.format_wan(), Tr(lang).date(l.start_on)],
+                    )
+                })
+                .collect(),
+        },
+        LinkedSection {
+            id: "org-people",
+            title: t(lang, "nav.people").to_owned(),
+            headers: vec![name("姓名", "Name").into(), name("职称", "Title").into()],
+            rows: people
+                .iter()
+                .map(|p| {
+                    (format!("/people/{}", p.person_id), vec![p.name.clone(), p.title.clone().unwrap_or_default()])
+                })
+                .collect(),
+        },
+    ])
 }
 
 async fn detail_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
@@ -682,5 +785,6 @@ async fn render_detail(state: &AppState, me: &Me, id: i64, tier_errors: Vec<Stri
         figures,
         ip,
         platforms,
+        linked: linked_sections(state, me, id).await?,
     })
 }
