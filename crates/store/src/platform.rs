@@ -510,3 +510,100 @@ async fn update_platform_row(tx: &mut crate::db::Tx, id: i64, p: &NewPlatform) -
     .await?;
     Ok(())
 }
+
+/// The results a platform evaluation can have.
+pub const EVALUATION_RESULTS: [&str; 4] = ["excellent", "good", "pass", "fail"];
+
+/// One evaluation of a platform.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PlatformEvaluation {
+    pub platform_evaluation_id: i64,
+    pub platform_id: i64,
+    pub year: i32,
+    pub result: String,
+    pub note: String,
+}
+
+impl Store {
+    /// The evaluation history of a platform inside the scope, newest first.
+    pub async fn platform_evaluations(
+        &self,
+        scope: &Scope,
+        platform_id: i64,
+    ) -> Result<Vec<PlatformEvaluation>, StoreError> {
+        let p = self.platform(scope, platform_id).await?;
+        let rows = self
+            .db()
+            .fetch_all(
+                query("select * from platform_evaluation where platform_id = $1 order by year desc")
+                    .bind(p.platform_id),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PlatformEvaluation {
+                    platform_evaluation_id: r.get("platform_evaluation_id")?,
+                    platform_id: r.get("platform_id")?,
+                    year: r.get("year")?,
+                    result: r.get("result")?,
+                    note: r.get("note")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records the evaluation of a platform for a year (one per year; a second is `Duplicate`).
+    pub async fn add_platform_evaluation(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        platform_id: i64,
+        year: i32,
+        result: &str,
+        note: &str,
+    ) -> Result<PlatformEvaluation, StoreError> {
+        let p = self.platform(scope, platform_id).await?;
+        if !scope::allows(self, scope, Some(&p.region_code), p.host_organisation_id).await? {
+            return Err(StoreError::Forbidden);
+        }
+        if !EVALUATION_RESULTS.contains(&result) {
+            return Err(StoreError::invalid(
+                "platform.unknown_result",
+                vec![("value", result.to_owned())],
+                Some("result"),
+            ));
+        }
+        if !(1978..=2100).contains(&year) {
+            return Err(StoreError::invalid("import.bad_year", vec![("value", year.to_string())], Some("year")));
+        }
+        let mut tx = self.begin().await?;
+        let row = tx
+            .fetch_one(
+                query(
+                    "insert into platform_evaluation (platform_id, year, result, note, created_at) \
+                     values ($1, $2, $3, $4, $5) returning platform_evaluation_id",
+                )
+                .bind(platform_id)
+                .bind(year)
+                .bind(result)
+                .bind(note.trim())
+                .bind(now()),
+            )
+            .await
+            .map_err(|e| crate::error::on_duplicate(e, "evaluation", &format!("{} {year}", p.name)))?;
+        let e = PlatformEvaluation {
+            platform_evaluation_id: row.get("platform_evaluation_id")?,
+            platform_id,
+            year,
+            result: result.to_owned(),
+            note: note.trim().to_owned(),
+        };
+        tx.audit(
+            actor,
+            AuditEntry::new("platform.evaluate", "platform", platform_id).region(Some(p.region_code.clone())).after(&e),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+}

@@ -403,3 +403,38 @@ async fn a_tier_added_on_the_page_shows_on_the_page() {
     let html = b.get_text(&format!("/organisations/{}", app.org_hetang)).await;
     assert!(html.contains("GR202143000009") && html.contains("2024年8月31日"), "three years less a day");
 }
+
+#[tokio::test]
+async fn platforms_keep_an_evaluation_history() {
+    let app = spawn_app().await;
+    let city = app.api("city");
+    let p = city
+        .send(
+            "post",
+            "/api/v1/platforms",
+            Some(json!({"name": "评估测试中心", "kind": "engineering_research_centre", "level": "provincial", "region_code": "430202", "reference": "EV-1"})),
+        )
+        .await;
+    assert_eq!(p.status(), 201);
+    let id = p.json::<Value>().await.unwrap()["platform_id"].as_i64().unwrap();
+    let path = format!("/api/v1/platforms/{id}/evaluations");
+    assert_eq!(city.send("post", &path, Some(json!({"year": 2020, "result": "good"}))).await.status(), 201);
+    assert_eq!(
+        city.send("post", &path, Some(json!({"year": 2021, "result": "excellent", "note": "优秀"}))).await.status(),
+        201
+    );
+    assert_eq!(
+        city.send("post", &path, Some(json!({"year": 2021, "result": "pass"}))).await.status(),
+        409,
+        "one per year"
+    );
+    let bad = city.send("post", &path, Some(json!({"year": 2022, "result": "great"}))).await;
+    assert_eq!(bad.status(), 422);
+    let list = city.get(&path).await.json::<Value>().await.unwrap();
+    let years: Vec<i64> = list["evaluations"].as_array().unwrap().iter().map(|e| e["year"].as_i64().unwrap()).collect();
+    assert_eq!(years, vec![2021, 2020]);
+    let b = app.browser();
+    b.login("city", PASSWORD).await;
+    let html = b.get_text(&format!("/platforms/{id}")).await;
+    assert!(html.contains("platform-evaluations") && html.contains("优秀"));
+}

@@ -161,6 +161,9 @@ fn activity_body(method: &str, path: &str, n: usize) -> Option<Value> {
         ("post", "/api/v1/events") | ("put", "/api/v1/events/{id}") => Some(json!({
             "kind": "st_week", "title": key("矩阵活动"), "held_on": "2021-05-22", "organiser": "荷塘测试企业",
             "organiser_organisation_id": 1, "region_code": "430202", "participants": 10})),
+        ("post", "/api/v1/platforms/{id}/evaluations") => {
+            Some(json!({"year": 2015 + i32::try_from(n).unwrap_or(0), "result": "good"}))
+        }
         _ => None,
     }
 }

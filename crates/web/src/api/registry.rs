@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/platforms", get(list_platforms).post(create_platform))
         .route("/api/v1/platforms/stats", get(platform_stats))
         .route("/api/v1/platforms/{id}", get(platform).put(update_platform))
+        .route("/api/v1/platforms/{id}/evaluations", get(evaluations).post(add_evaluation))
 }
 
 fn tier_body() -> Value {
@@ -51,6 +52,12 @@ fn platform_body() -> Value {
         "reference": {"type": "string", "description": "approval document number"},
         "approved_on": {"type": "string", "format": "date"},
         "status": {"type": "string", "enum": gaodi_store::platform::PLATFORM_STATUSES}}})
+}
+
+fn evaluation_body() -> Value {
+    json!({"type": "object", "required": ["year", "result"], "properties": {
+        "year": {"type": "integer"}, "result": {"type": "string", "enum": gaodi_store::platform::EVALUATION_RESULTS},
+        "note": {"type": "string"}}})
 }
 
 pub const ROUTES: &[ApiRoute] = &[
@@ -140,6 +147,22 @@ pub const ROUTES: &[ApiRoute] = &[
         tag: "platforms",
         summary: "Change a platform",
         body: Some(platform_body),
+        roles: DATA_WRITERS,
+    },
+    ApiRoute {
+        method: "get",
+        path: "/api/v1/platforms/{id}/evaluations",
+        tag: "platforms",
+        summary: "A platform's evaluation history",
+        body: None,
+        roles: &[],
+    },
+    ApiRoute {
+        method: "post",
+        path: "/api/v1/platforms/{id}/evaluations",
+        tag: "platforms",
+        summary: "Record a year's evaluation result (excellent, good, pass, fail)",
+        body: Some(evaluation_body),
         roles: DATA_WRITERS,
     },
 ];
@@ -361,4 +384,27 @@ async fn update_platform(
 ) -> AppResult<Json<Value>> {
     may_write_registry(&me)?;
     Ok(Json(json!(state.store.update_platform(&me.actor(), &me.scope(), id, &b.parse()?).await?)))
+}
+
+async fn evaluations(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Json<Value>> {
+    Ok(Json(json!({ "evaluations": state.store.platform_evaluations(&me.scope(), id).await? })))
+}
+
+#[derive(Deserialize)]
+pub struct EvaluationBody {
+    pub year: i32,
+    pub result: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+async fn add_evaluation(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(b): Json<EvaluationBody>,
+) -> AppResult<Response> {
+    may_write_registry(&me)?;
+    let e = state.store.add_platform_evaluation(&me.actor(), &me.scope(), id, b.year, &b.result, &b.note).await?;
+    Ok((StatusCode::CREATED, Json(json!(e))).into_response())
 }

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/platforms", get(list_page).post(create))
         .route("/platforms/new", get(new_page))
         .route("/platforms/{id}", get(detail_page).post(update))
+        .route("/platforms/{id}/evaluations", axum::routing::post(add_evaluation))
 }
 
 fn may_write(me: &Me) -> bool {
@@ -150,6 +151,10 @@ struct DetailPage {
     level_options: Vec<(String, String, bool)>,
     status_options: Vec<(String, String, bool)>,
     region_options: Vec<(String, String, bool)>,
+    /// (year, result label, note)
+    evaluations: Vec<(i32, String, String)>,
+    result_options: Vec<(String, String)>,
+    this_year: i32,
 }
 
 #[derive(Default, Clone)]
@@ -239,7 +244,23 @@ async fn render(state: &AppState, me: &Me, id: Option<i64>, f: FormValues, error
         None => (None, None, t(lang, "platforms.new").to_owned()),
     };
     let scope_codes = state.store.scope_regions(&me.scope()).await?;
+    let evaluations = match id {
+        Some(id) => state
+            .store
+            .platform_evaluations(&me.scope(), id)
+            .await?
+            .into_iter()
+            .map(|e| (e.year, t(lang, &format!("platforms.result_{}", e.result)).to_owned(), e.note))
+            .collect(),
+        None => Vec::new(),
+    };
     let mut res = html(&DetailPage {
+        evaluations,
+        result_options: gaodi_store::platform::EVALUATION_RESULTS
+            .iter()
+            .map(|r| ((*r).to_owned(), t(lang, &format!("platforms.result_{r}")).to_owned()))
+            .collect(),
+        this_year: time::OffsetDateTime::now_utc().year() - 1,
         c: Chrome::for_user(me, &id.map_or_else(|| "/platforms/new".to_owned(), |i| format!("/platforms/{i}")))
             .crumb(t(lang, "nav.platforms"), "/platforms")
             .crumb(title.clone(), ""),
@@ -329,4 +350,46 @@ async fn update(
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     save(&state, &me, Some(id), &body).await
+}
+
+async fn add_evaluation(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    if !may_write(&me) {
+        return Err(AppError::forbidden());
+    }
+    let field =
+        |name: &str| url::form_urlencoded::parse(&body).find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned());
+    let year = field("year").unwrap_or_default();
+    let result = match year.parse::<i32>() {
+        Ok(y) => state
+            .store
+            .add_platform_evaluation(
+                &me.actor(),
+                &me.scope(),
+                id,
+                y,
+                &field("result").unwrap_or_default(),
+                &field("note").unwrap_or_default(),
+            )
+            .await
+            .map_err(AppError::from),
+        Err(_) => Err(AppError::invalid("import.bad_year", vec![("value", year)], "year")),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/platforms/{id}#evaluations"))),
+        Err(e)
+            if e.status.is_client_error()
+                && e.status != axum::http::StatusCode::FORBIDDEN
+                && e.status != axum::http::StatusCode::NOT_FOUND =>
+        {
+            let p = state.store.platform(&me.scope(), id).await?;
+            let msg = message(me.lang, &e);
+            render(&state, &me, Some(id), FormValues::from(&p), vec![msg]).await
+        }
+        Err(e) => Err(e),
+    }
 }
