@@ -3,6 +3,7 @@
 
 mod config;
 mod demo;
+mod index;
 
 use std::io::{BufRead, Write as _};
 use std::path::PathBuf;
@@ -62,6 +63,9 @@ enum Command {
     /// financials, ip, platform, person, award, contract, loan, event). Prints the report;
     /// exit code 1 if any row was refused.
     Import { kind: String, file: PathBuf },
+    /// Composite indices (JRC/OECD method).
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Export a registry in its import template's layout (an export re-imports unchanged).
     Export {
         kind: String,
@@ -105,6 +109,12 @@ enum UserCommand {
     Disable { username: String },
     /// Enable a disabled user.
     Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Build scores, aggregates and ranks from CSV files and a METHOD.toml.
+    Build(index::IndexBuildArgs),
 }
 
 #[derive(Subcommand)]
@@ -160,6 +170,8 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Healthcheck { .. } => healthcheck(&config.bind).await,
         Command::User(cmd) => user_command(&open(&config).await?, cmd).await,
+        // Pure computation on files: no database involved.
+        Command::Index(IndexCommand::Build(args)) => index::run(&args),
         Command::Import { kind, file } => import_command(&open(&config).await?, &kind, &file).await,
         Command::Export { kind, format, out } => {
             export_command(&open(&config).await?, &kind, &format, out.as_deref()).await

@@ -741,7 +741,6 @@ mod tests {
     /// arguments that `args()` provides.
     #[test]
     fn module_doc_templates_match_display_and_args() {
-        let templates = doc_templates(include_str!("activity.rs"));
         let samples = [
             AwardCategory::parse("x").unwrap_err(),
             parse_year("x").unwrap_err(),
@@ -758,39 +757,12 @@ mod tests {
             loan_status_after(LoanStatus::Repaid, LoanEventKind::Default, Money::ZERO, yuan("1")).unwrap_err(),
             check_loan_event_date(date!(2021 - 01 - 02), date!(2021 - 01 - 01)).unwrap_err(),
         ];
-        let codes: BTreeSet<&str> = samples.iter().map(ActivityError::code).collect();
-        assert_eq!(codes.len(), samples.len(), "one sample per variant");
-        assert_eq!(templates.len(), samples.len(), "one template row per variant");
-        for error in samples {
-            let (en, zh) = templates
-                .iter()
-                .find(|(code, _, _)| code == error.code())
-                .map(|(_, en, zh)| (en.as_str(), zh.as_str()))
-                .unwrap_or_else(|| panic!("no template row for {}", error.code()));
-            let args = error.args();
-            assert_eq!(render(en, &args), error.to_string());
-            assert!(!render(zh, &args).contains('{'), "zh placeholder unfilled: {zh}");
-        }
-    }
-
-    /// Reads the `| code | English | 中文 |` rows of a module doc comment.
-    fn doc_templates(source: &str) -> Vec<(String, String, String)> {
-        source
-            .lines()
-            .filter_map(|line| line.strip_prefix("//! | `"))
-            .map(|row| {
-                let cells: Vec<&str> = row.split(" | ").collect();
-                (
-                    cells[0].trim_end_matches('`').to_owned(),
-                    cells[1].to_owned(),
-                    cells[2].trim_end_matches(" |").to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    fn render(template: &str, args: &[(&'static str, String)]) -> String {
-        args.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+        crate::message_table::assert_doc_table_matches(
+            include_str!("activity.rs"),
+            &samples,
+            ActivityError::code,
+            ActivityError::args,
+        );
     }
 
     proptest! {

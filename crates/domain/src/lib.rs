@@ -6,6 +6,9 @@
 pub mod access;
 pub mod activity;
 pub mod audit;
+pub mod index;
+#[cfg(test)]
+mod message_table;
 pub mod money;
 pub mod organisation;
 pub mod period;

@@ -684,7 +684,6 @@ mod tests {
     /// arguments that `args()` provides.
     #[test]
     fn module_doc_templates_match_display_and_args() {
-        let templates = doc_templates(include_str!("money.rs"));
         let samples = [
             Money::parse("").unwrap_err(),
             Money::parse("1a").unwrap_err(),
@@ -694,39 +693,12 @@ mod tests {
             Money::parse("99999999999999999999").unwrap_err(),
             Unit::parse("wan").unwrap_err(),
         ];
-        let codes: std::collections::BTreeSet<&str> = samples.iter().map(MoneyError::code).collect();
-        assert_eq!(codes.len(), samples.len(), "one sample per variant");
-        assert_eq!(templates.len(), samples.len(), "one template row per variant");
-        for error in samples {
-            let (en, zh) = templates
-                .iter()
-                .find(|(code, _, _)| code == error.code())
-                .map(|(_, en, zh)| (en.as_str(), zh.as_str()))
-                .unwrap_or_else(|| panic!("no template row for {}", error.code()));
-            let args = error.args();
-            assert_eq!(render(en, &args), error.to_string());
-            assert!(!render(zh, &args).contains('{'), "zh placeholder unfilled: {zh}");
-        }
-    }
-
-    /// Reads the `| code | English | 中文 |` rows of a module doc comment.
-    fn doc_templates(source: &str) -> Vec<(String, String, String)> {
-        source
-            .lines()
-            .filter_map(|line| line.strip_prefix("//! | `"))
-            .map(|row| {
-                let cells: Vec<&str> = row.split(" | ").collect();
-                (
-                    cells[0].trim_end_matches('`').to_owned(),
-                    cells[1].to_owned(),
-                    cells[2].trim_end_matches(" |").to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    fn render(template: &str, args: &[(&'static str, String)]) -> String {
-        args.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+        crate::message_table::assert_doc_table_matches(
+            include_str!("money.rs"),
+            &samples,
+            MoneyError::code,
+            MoneyError::args,
+        );
     }
 
     // --- properties ------------------------------------------------------------------

@@ -552,7 +552,6 @@ mod tests {
     /// named arguments that `args()` provides.
     #[test]
     fn module_doc_templates_match_display_and_args() {
-        let templates = doc_templates(include_str!("period.rs"));
         let samples = [
             Period::parse("").unwrap_err(),
             Period::parse("2021q3").unwrap_err(),
@@ -561,37 +560,12 @@ mod tests {
             Period::parse("2021Q5").unwrap_err(),
             Period::parse("2021-13").unwrap_err(),
         ];
-        assert_eq!(templates.len(), samples.len(), "one row per variant");
-        for error in samples {
-            let (en, zh) = templates
-                .iter()
-                .find(|(code, _, _)| code == error.code())
-                .map(|(_, en, zh)| (en.as_str(), zh.as_str()))
-                .unwrap_or_else(|| panic!("no template row for {}", error.code()));
-            let args = error.args();
-            assert_eq!(render(en, &args), error.to_string());
-            assert!(!render(zh, &args).contains('{'), "zh placeholder unfilled: {zh}");
-        }
-    }
-
-    /// Reads the `| code | English | 中文 |` rows of a module doc comment.
-    pub(crate) fn doc_templates(source: &str) -> Vec<(String, String, String)> {
-        source
-            .lines()
-            .filter_map(|line| line.strip_prefix("//! | `"))
-            .map(|row| {
-                let cells: Vec<&str> = row.split(" | ").collect();
-                (
-                    cells[0].trim_end_matches('`').to_owned(),
-                    cells[1].to_owned(),
-                    cells[2].trim_end_matches(" |").to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    pub(crate) fn render(template: &str, args: &[(&'static str, String)]) -> String {
-        args.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+        crate::message_table::assert_doc_table_matches(
+            include_str!("period.rs"),
+            &samples,
+            PeriodError::code,
+            PeriodError::args,
+        );
     }
 
     // --- calendar arithmetic -----------------------------------------------------------

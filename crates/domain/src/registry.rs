@@ -3267,7 +3267,6 @@ mod tests {
     /// arguments that `args()` provides.
     #[test]
     fn module_doc_templates_match_display_and_args() {
-        let templates = doc_templates(include_str!("registry.rs"));
         let mut facts = YearlyFacts::default();
         let samples = [
             TierKind::parse("x").unwrap_err(),
@@ -3305,40 +3304,16 @@ mod tests {
             IndustryCode::parse("c39").unwrap_err(),
             IndustryCode::parse("C44").unwrap_err(),
         ];
-        let codes: BTreeSet<&str> = samples.iter().map(RegistryError::code).collect();
-        assert_eq!(codes.len(), samples.len(), "one sample per variant");
-        assert_eq!(templates.len(), samples.len(), "one template row per variant");
-        for error in samples {
-            let (en, zh) = templates
-                .iter()
-                .find(|(code, _, _)| code == error.code())
-                .map(|(_, en, zh)| (en.as_str(), zh.as_str()))
-                .unwrap_or_else(|| panic!("no template row for {}", error.code()));
+        crate::message_table::assert_doc_table_matches(
+            include_str!("registry.rs"),
+            &samples,
+            RegistryError::code,
+            RegistryError::args,
+        );
+        for error in &samples {
             let args = error.args();
-            assert_eq!(render(en, &args), error.to_string());
-            assert!(!render(zh, &args).contains('{'), "zh placeholder unfilled: {zh}");
             assert!(args.iter().all(|(_, value)| !value.is_empty()), "empty argument in {args:?}");
         }
-    }
-
-    /// Reads the `| code | English | 中文 |` rows of a module doc comment.
-    fn doc_templates(source: &str) -> Vec<(String, String, String)> {
-        source
-            .lines()
-            .filter_map(|line| line.strip_prefix("//! | `"))
-            .map(|row| {
-                let cells: Vec<&str> = row.split(" | ").collect();
-                (
-                    cells[0].trim_end_matches('`').to_owned(),
-                    cells[1].to_owned(),
-                    cells[2].trim_end_matches(" |").to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    fn render(template: &str, args: &[(&'static str, String)]) -> String {
-        args.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
     }
 
     // --- properties ----------------------------------------------------------------------

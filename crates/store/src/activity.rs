@@ -232,6 +232,101 @@ fn entry(action: &str, kind: &str, id: i64, region: &str, organisation_id: Optio
     e
 }
 
+/// What the four registries share for reading: where a record's rows live, how they decode,
+/// sort and are scoped, and the filters every list has. The filters particular to a registry
+/// stay in its `narrow`.
+trait Listed: Sized {
+    type Filter;
+    /// The `from` clause, with the aliases the columns below use.
+    const FROM: &'static str;
+    const SELECT: &'static str;
+    const SORTS: &'static [(&'static str, &'static str)];
+    const DEFAULT_ORDER: &'static str;
+    /// The region and organisation columns the caller's scope restricts.
+    const SCOPE: (&'static str, &'static str);
+    const RETIRED: &'static str;
+    const TEXT: &'static [&'static str];
+    /// The columns a region filter matches (the region or anything below it).
+    const REGION: &'static [&'static str];
+
+    fn decode(r: &Row) -> Result<Self, StoreError>;
+    /// The filter's free text, region, retired switch and sort, in that order.
+    fn common(f: &Self::Filter) -> (Option<&str>, Option<&RegionCode>, bool, Option<&str>, bool);
+    /// Adds the registry's own filters (year, kind, organisation, …).
+    fn narrow(q: &mut Query, f: &Self::Filter);
+
+    fn order(f: &Self::Filter) -> Result<String, StoreError> {
+        let (_, _, _, sort, descending) = Self::common(f);
+        order_by(Self::SORTS, Self::DEFAULT_ORDER, sort, descending)
+    }
+}
+
+impl Store {
+    async fn restrict<T: Listed>(&self, q: &mut Query, scope: &Scope) -> Result<(), StoreError> {
+        let (region, organisation) = T::SCOPE;
+        scope::restrict(self, q, scope, Some(region), Some(organisation)).await
+    }
+
+    /// Scope first, then the common filters, then the registry's own (the order of the binds
+    /// is the order of the SQL, so count and item queries stay alike).
+    async fn filter_listed<T: Listed>(&self, q: &mut Query, scope: &Scope, f: &T::Filter) -> Result<(), StoreError> {
+        self.restrict::<T>(q, scope).await?;
+        let (text, region, include_retired, _, _) = T::common(f);
+        if !include_retired {
+            q.push_sql(&format!(" and {} is null", T::RETIRED));
+        }
+        push_text_search(q, text, T::TEXT);
+        self.push_region(q, region, T::REGION).await?;
+        T::narrow(q, f);
+        Ok(())
+    }
+
+    async fn list_page<T: Listed>(
+        &self,
+        scope: &Scope,
+        f: &T::Filter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<T>, StoreError> {
+        let order = T::order(f)?;
+        let mut count = query(format!("select count(*) as n from {} where 1 = 1", T::FROM));
+        self.filter_listed::<T>(&mut count, scope, f).await?;
+        let mut items = query(format!("select {} from {} where 1 = 1", T::SELECT, T::FROM));
+        self.filter_listed::<T>(&mut items, scope, f).await?;
+        self.paged(count, items, &order, page, per_page, T::decode).await
+    }
+
+    async fn list_filtered<T: Listed>(&self, scope: &Scope, f: &T::Filter) -> Result<Vec<T>, StoreError> {
+        let order = T::order(f)?;
+        let mut q = query(format!("select {} from {} where 1 = 1", T::SELECT, T::FROM));
+        self.filter_listed::<T>(&mut q, scope, f).await?;
+        q.push_sql(&format!(" order by {order}"));
+        self.db().fetch_all(q).await?.iter().map(T::decode).collect()
+    }
+
+    /// One record by its id column, if it is inside the scope (`NotFound` otherwise).
+    async fn one<T: Listed>(&self, scope: &Scope, id_column: &str, id: i64) -> Result<T, StoreError> {
+        let mut q = query(format!("select {} from {} where {id_column} = $1", T::SELECT, T::FROM)).bind(id);
+        self.restrict::<T>(&mut q, scope).await?;
+        T::decode(&self.db().fetch_one(q).await?)
+    }
+
+    /// The records, in any scope, whose `column` holds one of `keys`: an import compares its
+    /// rows with them by natural key.
+    async fn having<T: Listed>(&self, column: &str, keys: Vec<String>) -> Result<Vec<T>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(500) {
+            let mut q = query(format!("select {} from {} where {column} in (", T::SELECT, T::FROM));
+            let marks = q.bind_list(chunk.iter().cloned());
+            q.push_sql(&format!("{marks})"));
+            for r in self.db().fetch_all(q).await? {
+                found.push(T::decode(&r)?);
+            }
+        }
+        Ok(found)
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Import helpers
 // ---------------------------------------------------------------------------------------
@@ -464,6 +559,37 @@ fn report(kind: &str, table: &Table) -> ImportReport {
     ImportReport { kind: kind.to_owned(), rows: table.rows.len(), ..ImportReport::default() }
 }
 
+/// The report and column map an import starts with, or (`Err`) the report of a header it
+/// cannot read.
+fn start_import(kind: &str, table: &Table, columns: &[ColumnSpec]) -> Result<(ImportReport, ColumnMap), ImportReport> {
+    let mut report = report(kind, table);
+    match ColumnMap::new(table, columns) {
+        Ok(map) => Ok((report, map)),
+        Err(errors) => {
+            report.errors = errors;
+            Err(report)
+        }
+    }
+}
+
+/// The report of an import refused for `errors`, listed in line order.
+fn rejected(mut report: ImportReport, mut errors: Vec<RowError>) -> ImportReport {
+    errors.sort_by_key(|e| e.line);
+    report.errors = errors;
+    report
+}
+
+// Each registry's table is named `<table>` with the key `<table>_id`.
+
+fn retire_row(table: &str, id: i64, t: OffsetDateTime) -> Query {
+    query(format!("update {table} set retired_at = $1, updated_at = $1 where {table}_id = $2")).bind(t).bind(id)
+}
+
+/// Brings back a retired record that an import updates.
+fn unretire_row(table: &str, id: i64) -> Query {
+    query(format!("update {table} set retired_at = null where {table}_id = $1")).bind(id)
+}
+
 fn yuan_cell(m: Option<Money>) -> String {
     m.map(|m| m.to_string()).unwrap_or_default()
 }
@@ -607,16 +733,6 @@ pub const AWARD_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec::optional("person_names", "主要完成人", "Persons"),
 ];
 
-const AWARD_SELECT: &str = "a.award_id, a.name, a.category, a.level, a.grade, a.year, a.project_title, \
-     a.region_code, a.reference, a.organisation_id, a.person_names, a.created_at, a.updated_at, a.retired_at";
-const AWARD_SORTS: &[(&str, &str)] = &[
-    ("year", "a.year, a.award_id"),
-    ("name", "a.name, a.award_id"),
-    ("project_title", "a.project_title, a.award_id"),
-    ("region", "a.region_code, a.award_id"),
-];
-const AWARD_DEFAULT_ORDER: &str = "a.year desc, a.award_id desc";
-
 fn award(r: &Row) -> Result<Award, StoreError> {
     Ok(Award {
         award_id: r.get("award_id")?,
@@ -703,14 +819,32 @@ async fn update_award_row(tx: &mut Tx, id: i64, new: &NewAward, t: OffsetDateTim
     write_award_organisations(tx, id, &new.organisation_ids).await
 }
 
-impl Store {
-    async fn apply_award_filter(&self, q: &mut Query, scope: &Scope, f: &AwardFilter) -> Result<(), StoreError> {
-        scope::restrict(self, q, scope, Some("a.region_code"), Some("a.organisation_id")).await?;
-        if !f.include_retired {
-            q.push_sql(" and a.retired_at is null");
-        }
-        push_text_search(q, f.q.as_deref(), &["a.name", "a.project_title", "a.reference", "a.person_names"]);
-        self.push_region(q, f.region.as_ref(), &["a.region_code"]).await?;
+impl Listed for Award {
+    type Filter = AwardFilter;
+    const FROM: &'static str = "award a";
+    const SELECT: &'static str = "a.award_id, a.name, a.category, a.level, a.grade, a.year, a.project_title, \
+         a.region_code, a.reference, a.organisation_id, a.person_names, a.created_at, a.updated_at, a.retired_at";
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("year", "a.year, a.award_id"),
+        ("name", "a.name, a.award_id"),
+        ("project_title", "a.project_title, a.award_id"),
+        ("region", "a.region_code, a.award_id"),
+    ];
+    const DEFAULT_ORDER: &'static str = "a.year desc, a.award_id desc";
+    const SCOPE: (&'static str, &'static str) = ("a.region_code", "a.organisation_id");
+    const RETIRED: &'static str = "a.retired_at";
+    const TEXT: &'static [&'static str] = &["a.name", "a.project_title", "a.reference", "a.person_names"];
+    const REGION: &'static [&'static str] = &["a.region_code"];
+
+    fn decode(r: &Row) -> Result<Self, StoreError> {
+        award(r)
+    }
+
+    fn common(f: &AwardFilter) -> (Option<&str>, Option<&RegionCode>, bool, Option<&str>, bool) {
+        (f.q.as_deref(), f.region.as_ref(), f.include_retired, f.sort.as_deref(), f.descending)
+    }
+
+    fn narrow(q: &mut Query, f: &AwardFilter) {
         if let Some(y) = f.year {
             let m = q.bind_list([y]);
             q.push_sql(&format!(" and a.year = {m}"));
@@ -724,9 +858,10 @@ impl Store {
                 " and exists (select 1 from award_organisation ao where ao.award_id = a.award_id and ao.organisation_id = {m})"
             ));
         }
-        Ok(())
     }
+}
 
+impl Store {
     /// Fills in the organisations credited with each award.
     async fn attach_award_organisations(&self, awards: &mut [Award]) -> Result<(), StoreError> {
         let mut by_award: HashMap<i64, Vec<AwardOrganisation>> = HashMap::new();
@@ -761,32 +896,21 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<Page<Award>, StoreError> {
-        let order = order_by(AWARD_SORTS, AWARD_DEFAULT_ORDER, f.sort.as_deref(), f.descending)?;
-        let mut count = query("select count(*) as n from award a where 1 = 1");
-        self.apply_award_filter(&mut count, scope, f).await?;
-        let mut items = query(format!("select {AWARD_SELECT} from award a where 1 = 1"));
-        self.apply_award_filter(&mut items, scope, f).await?;
-        let mut p = self.paged(count, items, &order, page, per_page, award).await?;
+        let mut p = self.list_page::<Award>(scope, f, page, per_page).await?;
         self.attach_award_organisations(&mut p.items).await?;
         Ok(p)
     }
 
     /// Every award matching the filter (for exports), in the filter's order.
     pub async fn list_awards_filtered(&self, scope: &Scope, f: &AwardFilter) -> Result<Vec<Award>, StoreError> {
-        let order = order_by(AWARD_SORTS, AWARD_DEFAULT_ORDER, f.sort.as_deref(), f.descending)?;
-        let mut q = query(format!("select {AWARD_SELECT} from award a where 1 = 1"));
-        self.apply_award_filter(&mut q, scope, f).await?;
-        q.push_sql(&format!(" order by {order}"));
-        let mut items = self.db().fetch_all(q).await?.iter().map(award).collect::<Result<Vec<_>, _>>()?;
+        let mut items = self.list_filtered::<Award>(scope, f).await?;
         self.attach_award_organisations(&mut items).await?;
         Ok(items)
     }
 
     /// One award, if it is inside the scope (`NotFound` otherwise).
     pub async fn award(&self, scope: &Scope, id: i64) -> Result<Award, StoreError> {
-        let mut q = query(format!("select {AWARD_SELECT} from award a where a.award_id = $1")).bind(id);
-        scope::restrict(self, &mut q, scope, Some("a.region_code"), Some("a.organisation_id")).await?;
-        let mut a = vec![award(&self.db().fetch_one(q).await?)?];
+        let mut a = vec![self.one::<Award>(scope, "a.award_id", id).await?];
         self.attach_award_organisations(&mut a).await?;
         Ok(a.remove(0))
     }
@@ -851,8 +975,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let mut tx = self.begin().await?;
-        tx.execute(query("update award set retired_at = $1, updated_at = $1 where award_id = $2").bind(now()).bind(id))
-            .await?;
+        tx.execute(retire_row("award", id, now())).await?;
         tx.audit(
             actor,
             entry("award.retire", "award", id, &before.region_code, before.organisation_id).before(&before),
@@ -868,13 +991,9 @@ impl Store {
     /// is written. Otherwise new keys are inserted, changed rows updated (a retired award comes
     /// back) and identical rows left alone, in one transaction with an audit event per change.
     pub async fn import_awards(&self, actor: &Actor, scope: &Scope, table: &Table) -> Result<ImportReport, StoreError> {
-        let mut report = report("award", table);
-        let map = match ColumnMap::new(table, AWARD_COLUMNS) {
-            Ok(m) => m,
-            Err(errors) => {
-                report.errors = errors;
-                return Ok(report);
-            }
+        let (mut report, map) = match start_import("award", table, AWARD_COLUMNS) {
+            Ok(started) => started,
+            Err(report) => return Ok(report),
         };
         let ctx = self.import_context(scope, table, &map, &["lead_uscc", "partner_usccs"]).await?;
         let mut errors = Vec::new();
@@ -934,27 +1053,18 @@ impl Store {
         }
         // Existing awards of the same references (any scope: a key held outside the scope is
         // refused rather than silently duplicated).
-        let mut existing: HashMap<String, Award> = HashMap::new();
         let refs: Vec<String> = parsed.iter().map(|(_, n)| n.reference.clone()).collect();
-        for chunk in refs.chunks(500) {
-            let mut q = query(format!("select {AWARD_SELECT} from award a where a.reference in ("));
-            let marks = q.bind_list(chunk.iter().cloned());
-            q.push_sql(&format!("{marks})"));
-            let mut found = self.db().fetch_all(q).await?.iter().map(award).collect::<Result<Vec<_>, _>>()?;
-            self.attach_award_organisations(&mut found).await?;
-            for a in found {
-                existing.insert(format!("{} {}", a.year, a.reference), a);
-            }
-        }
+        let mut found = self.having::<Award>("a.reference", refs).await?;
+        self.attach_award_organisations(&mut found).await?;
+        let existing: HashMap<String, Award> =
+            found.into_iter().map(|a| (format!("{} {}", a.year, a.reference), a)).collect();
         for (row, new) in &parsed {
             if existing.get(&new.key()).is_some_and(|a| !ctx.allows(&a.region_code)) {
                 errors.push(key_taken(&map, row, "reference"));
             }
         }
         if !errors.is_empty() {
-            errors.sort_by_key(|e| e.line);
-            report.errors = errors;
-            return Ok(report);
+            return Ok(rejected(report, errors));
         }
         let t = now();
         let mut tx = self.begin().await?;
@@ -969,8 +1079,7 @@ impl Store {
                 }
                 Some(a) if new.differs_from(a) => {
                     update_award_row(&mut tx, a.award_id, new, t).await?;
-                    tx.execute(query("update award set retired_at = null where award_id = $1").bind(a.award_id))
-                        .await?;
+                    tx.execute(unretire_row("award", a.award_id)).await?;
                     audit.push(
                         entry("award.update", "award", a.award_id, new.region_code.as_str(), lead).before(a).after(new),
                     );
@@ -993,7 +1102,7 @@ impl Store {
         let mut q =
             query("select a.level, a.grade, count(*) as n from award a where a.year = $1 and a.retired_at is null")
                 .bind(year);
-        scope::restrict(self, &mut q, scope, Some("a.region_code"), Some("a.organisation_id")).await?;
+        self.restrict::<Award>(&mut q, scope).await?;
         q.push_sql(" group by a.level, a.grade");
         let mut out = BTreeMap::new();
         for r in self.db().fetch_all(q).await? {
@@ -1178,21 +1287,6 @@ pub const CONTRACT_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec::optional("field", "技术领域", "Technical field"),
 ];
 
-const CONTRACT_FROM: &str =
-    "tech_contract c left join organisation so on so.organisation_id = c.seller_organisation_id \
-     left join organisation bo on bo.organisation_id = c.buyer_organisation_id";
-const CONTRACT_SELECT: &str = "c.tech_contract_id, c.contract_no, c.kind, c.title, c.amount_fen, \
-     c.technical_income_fen, c.seller_organisation_id, so.uscc as seller_uscc, c.seller_name, c.seller_region_code, \
-     c.buyer_organisation_id, bo.uscc as buyer_uscc, c.buyer_name, c.buyer_region_code, c.registered_on, c.field, \
-     c.created_at, c.updated_at, c.retired_at";
-const CONTRACT_SORTS: &[(&str, &str)] = &[
-    ("registered_on", "c.registered_on, c.tech_contract_id"),
-    ("amount", "c.amount_fen, c.tech_contract_id"),
-    ("contract_no", "c.contract_no"),
-    ("seller", "c.seller_name, c.tech_contract_id"),
-];
-const CONTRACT_DEFAULT_ORDER: &str = "c.registered_on desc, c.tech_contract_id desc";
-
 fn contract(r: &Row) -> Result<TechContract, StoreError> {
     Ok(TechContract {
         tech_contract_id: r.get("tech_contract_id")?,
@@ -1259,14 +1353,36 @@ async fn update_contract_row(tx: &mut Tx, id: i64, new: &NewTechContract, t: Off
     Ok(())
 }
 
-impl Store {
-    async fn apply_contract_filter(&self, q: &mut Query, scope: &Scope, f: &ContractFilter) -> Result<(), StoreError> {
-        scope::restrict(self, q, scope, Some("c.seller_region_code"), Some("c.seller_organisation_id")).await?;
-        if !f.include_retired {
-            q.push_sql(" and c.retired_at is null");
-        }
-        push_text_search(q, f.q.as_deref(), &["c.contract_no", "c.title", "c.seller_name", "c.buyer_name"]);
-        self.push_region(q, f.region.as_ref(), &["c.seller_region_code"]).await?;
+impl Listed for TechContract {
+    type Filter = ContractFilter;
+    const FROM: &'static str =
+        "tech_contract c left join organisation so on so.organisation_id = c.seller_organisation_id \
+         left join organisation bo on bo.organisation_id = c.buyer_organisation_id";
+    const SELECT: &'static str = "c.tech_contract_id, c.contract_no, c.kind, c.title, c.amount_fen, \
+         c.technical_income_fen, c.seller_organisation_id, so.uscc as seller_uscc, c.seller_name, c.seller_region_code, \
+         c.buyer_organisation_id, bo.uscc as buyer_uscc, c.buyer_name, c.buyer_region_code, c.registered_on, c.field, \
+         c.created_at, c.updated_at, c.retired_at";
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("registered_on", "c.registered_on, c.tech_contract_id"),
+        ("amount", "c.amount_fen, c.tech_contract_id"),
+        ("contract_no", "c.contract_no"),
+        ("seller", "c.seller_name, c.tech_contract_id"),
+    ];
+    const DEFAULT_ORDER: &'static str = "c.registered_on desc, c.tech_contract_id desc";
+    const SCOPE: (&'static str, &'static str) = ("c.seller_region_code", "c.seller_organisation_id");
+    const RETIRED: &'static str = "c.retired_at";
+    const TEXT: &'static [&'static str] = &["c.contract_no", "c.title", "c.seller_name", "c.buyer_name"];
+    const REGION: &'static [&'static str] = &["c.seller_region_code"];
+
+    fn decode(r: &Row) -> Result<Self, StoreError> {
+        contract(r)
+    }
+
+    fn common(f: &ContractFilter) -> (Option<&str>, Option<&RegionCode>, bool, Option<&str>, bool) {
+        (f.q.as_deref(), f.region.as_ref(), f.include_retired, f.sort.as_deref(), f.descending)
+    }
+
+    fn narrow(q: &mut Query, f: &ContractFilter) {
         push_span(q, "c.registered_on", f.year, f.from, f.to);
         push_eq(q, "c.kind", f.kind.map(ContractKind::as_str));
         if let Some(id) = f.organisation_id {
@@ -1274,9 +1390,10 @@ impl Store {
             let b = q.bind_list([id]);
             q.push_sql(&format!(" and (c.seller_organisation_id = {a} or c.buyer_organisation_id = {b})"));
         }
-        Ok(())
     }
+}
 
+impl Store {
     /// A page of contracts inside the scope (by the seller's region).
     pub async fn list_contracts_page(
         &self,
@@ -1285,12 +1402,7 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<Page<TechContract>, StoreError> {
-        let order = order_by(CONTRACT_SORTS, CONTRACT_DEFAULT_ORDER, f.sort.as_deref(), f.descending)?;
-        let mut count = query(format!("select count(*) as n from {CONTRACT_FROM} where 1 = 1"));
-        self.apply_contract_filter(&mut count, scope, f).await?;
-        let mut items = query(format!("select {CONTRACT_SELECT} from {CONTRACT_FROM} where 1 = 1"));
-        self.apply_contract_filter(&mut items, scope, f).await?;
-        self.paged(count, items, &order, page, per_page, contract).await
+        self.list_page(scope, f, page, per_page).await
     }
 
     /// Every contract matching the filter (for exports), in the filter's order.
@@ -1299,19 +1411,12 @@ impl Store {
         scope: &Scope,
         f: &ContractFilter,
     ) -> Result<Vec<TechContract>, StoreError> {
-        let order = order_by(CONTRACT_SORTS, CONTRACT_DEFAULT_ORDER, f.sort.as_deref(), f.descending)?;
-        let mut q = query(format!("select {CONTRACT_SELECT} from {CONTRACT_FROM} where 1 = 1"));
-        self.apply_contract_filter(&mut q, scope, f).await?;
-        q.push_sql(&format!(" order by {order}"));
-        self.db().fetch_all(q).await?.iter().map(contract).collect()
+        self.list_filtered(scope, f).await
     }
 
     /// One contract, if it is inside the scope (`NotFound` otherwise).
     pub async fn contract(&self, scope: &Scope, id: i64) -> Result<TechContract, StoreError> {
-        let mut q =
-            query(format!("select {CONTRACT_SELECT} from {CONTRACT_FROM} where c.tech_contract_id = $1")).bind(id);
-        scope::restrict(self, &mut q, scope, Some("c.seller_region_code"), Some("c.seller_organisation_id")).await?;
-        contract(&self.db().fetch_one(q).await?)
+        self.one(scope, "c.tech_contract_id", id).await
     }
 
     /// The seller's region (known, in scope) and organisation (in scope); the buyer's region
@@ -1387,12 +1492,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let mut tx = self.begin().await?;
-        tx.execute(
-            query("update tech_contract set retired_at = $1, updated_at = $1 where tech_contract_id = $2")
-                .bind(now())
-                .bind(id),
-        )
-        .await?;
+        tx.execute(retire_row("tech_contract", id, now())).await?;
         let e = entry(
             "tech_contract.retire",
             "tech_contract",
@@ -1413,13 +1513,9 @@ impl Store {
         scope: &Scope,
         table: &Table,
     ) -> Result<ImportReport, StoreError> {
-        let mut report = report("contract", table);
-        let map = match ColumnMap::new(table, CONTRACT_COLUMNS) {
-            Ok(m) => m,
-            Err(errors) => {
-                report.errors = errors;
-                return Ok(report);
-            }
+        let (mut report, map) = match start_import("contract", table, CONTRACT_COLUMNS) {
+            Ok(started) => started,
+            Err(report) => return Ok(report),
         };
         let ctx = self.import_context(scope, table, &map, &["seller_uscc", "buyer_uscc"]).await?;
         let mut errors = Vec::new();
@@ -1474,26 +1570,20 @@ impl Store {
                 }
             }
         }
-        let mut existing: HashMap<String, TechContract> = HashMap::new();
         let numbers: Vec<String> = parsed.iter().map(|(_, n)| n.contract_no.clone()).collect();
-        for chunk in numbers.chunks(500) {
-            let mut q = query(format!("select {CONTRACT_SELECT} from {CONTRACT_FROM} where c.contract_no in ("));
-            let marks = q.bind_list(chunk.iter().cloned());
-            q.push_sql(&format!("{marks})"));
-            for r in self.db().fetch_all(q).await? {
-                let c = contract(&r)?;
-                existing.insert(c.contract_no.clone(), c);
-            }
-        }
+        let existing: HashMap<String, TechContract> = self
+            .having::<TechContract>("c.contract_no", numbers)
+            .await?
+            .into_iter()
+            .map(|c| (c.contract_no.clone(), c))
+            .collect();
         for (row, new) in &parsed {
             if existing.get(&new.contract_no).is_some_and(|c| !ctx.allows(&c.seller_region_code)) {
                 errors.push(key_taken(&map, row, "contract_no"));
             }
         }
         if !errors.is_empty() {
-            errors.sort_by_key(|e| e.line);
-            report.errors = errors;
-            return Ok(report);
+            return Ok(rejected(report, errors));
         }
         let t = now();
         let mut tx = self.begin().await?;
@@ -1509,10 +1599,7 @@ impl Store {
                 Some(c) if new.differs_from(c) => {
                     let id = c.tech_contract_id;
                     update_contract_row(&mut tx, id, new, t).await?;
-                    tx.execute(
-                        query("update tech_contract set retired_at = null where tech_contract_id = $1").bind(id),
-                    )
-                    .await?;
+                    tx.execute(unretire_row("tech_contract", id)).await?;
                     audit.push(entry("tech_contract.update", "tech_contract", id, region, seller).before(c).after(new));
                     report.updated += 1;
                 }
@@ -1532,7 +1619,7 @@ impl Store {
              from tech_contract c where c.retired_at is null",
         );
         push_span(&mut q, "c.registered_on", Some(year), None, None);
-        scope::restrict(self, &mut q, scope, Some("c.seller_region_code"), Some("c.seller_organisation_id")).await?;
+        self.restrict::<TechContract>(&mut q, scope).await?;
         q.push_sql(" group by c.seller_region_code");
         let mut out = BTreeMap::new();
         for r in self.db().fetch_all(q).await? {
@@ -1710,16 +1797,6 @@ pub const LOAN_COLUMNS: &[ColumnSpec] = &[
 ];
 
 const LOAN_FROM: &str = "loan l join organisation o on o.organisation_id = l.borrower_organisation_id";
-const LOAN_SELECT: &str = "l.loan_id, l.contract_no, l.scheme, l.bank, l.borrower_organisation_id, \
-     o.uscc as borrower_uscc, o.name as borrower_name, o.region_code, l.amount_fen, l.start_on, l.due_on, l.status, \
-     l.created_at, l.updated_at, l.retired_at";
-const LOAN_SORTS: &[(&str, &str)] = &[
-    ("start_on", "l.start_on, l.loan_id"),
-    ("due_on", "l.due_on, l.loan_id"),
-    ("amount", "l.amount_fen, l.loan_id"),
-    ("contract_no", "l.contract_no"),
-];
-const LOAN_DEFAULT_ORDER: &str = "l.start_on desc, l.loan_id desc";
 
 fn loan(r: &Row) -> Result<Loan, StoreError> {
     Ok(Loan {
@@ -1783,14 +1860,33 @@ async fn update_loan_row(tx: &mut Tx, id: i64, new: &NewLoan, t: OffsetDateTime)
     Ok(())
 }
 
-impl Store {
-    async fn apply_loan_filter(&self, q: &mut Query, scope: &Scope, f: &LoanFilter) -> Result<(), StoreError> {
-        scope::restrict(self, q, scope, Some("o.region_code"), Some("l.borrower_organisation_id")).await?;
-        if !f.include_retired {
-            q.push_sql(" and l.retired_at is null");
-        }
-        push_text_search(q, f.q.as_deref(), &["l.contract_no", "l.bank", "o.name", "o.uscc"]);
-        self.push_region(q, f.region.as_ref(), &["o.region_code", "o.park_code"]).await?;
+impl Listed for Loan {
+    type Filter = LoanFilter;
+    const FROM: &'static str = LOAN_FROM;
+    const SELECT: &'static str = "l.loan_id, l.contract_no, l.scheme, l.bank, l.borrower_organisation_id, \
+         o.uscc as borrower_uscc, o.name as borrower_name, o.region_code, l.amount_fen, l.start_on, l.due_on, l.status, \
+         l.created_at, l.updated_at, l.retired_at";
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("start_on", "l.start_on, l.loan_id"),
+        ("due_on", "l.due_on, l.loan_id"),
+        ("amount", "l.amount_fen, l.loan_id"),
+        ("contract_no", "l.contract_no"),
+    ];
+    const DEFAULT_ORDER: &'static str = "l.start_on desc, l.loan_id desc";
+    const SCOPE: (&'static str, &'static str) = ("o.region_code", "l.borrower_organisation_id");
+    const RETIRED: &'static str = "l.retired_at";
+    const TEXT: &'static [&'static str] = &["l.contract_no", "l.bank", "o.name", "o.uscc"];
+    const REGION: &'static [&'static str] = &["o.region_code", "o.park_code"];
+
+    fn decode(r: &Row) -> Result<Self, StoreError> {
+        loan(r)
+    }
+
+    fn common(f: &LoanFilter) -> (Option<&str>, Option<&RegionCode>, bool, Option<&str>, bool) {
+        (f.q.as_deref(), f.region.as_ref(), f.include_retired, f.sort.as_deref(), f.descending)
+    }
+
+    fn narrow(q: &mut Query, f: &LoanFilter) {
         push_span(q, "l.start_on", f.year, f.from, f.to);
         push_eq(q, "l.scheme", f.scheme.map(LoanScheme::as_str));
         push_eq(q, "l.status", f.status.map(LoanStatus::as_str));
@@ -1798,9 +1894,10 @@ impl Store {
             let m = q.bind_list([id]);
             q.push_sql(&format!(" and l.borrower_organisation_id = {m}"));
         }
-        Ok(())
     }
+}
 
+impl Store {
     /// A page of loans inside the scope (by the borrower's region).
     pub async fn list_loans_page(
         &self,
@@ -1809,28 +1906,17 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<Page<Loan>, StoreError> {
-        let order = order_by(LOAN_SORTS, LOAN_DEFAULT_ORDER, f.sort.as_deref(), f.descending)?;
-        let mut count = query(format!("select count(*) as n from {LOAN_FROM} where 1 = 1"));
-        self.apply_loan_filter(&mut count, scope, f).await?;
-        let mut items = query(format!("select {LOAN_SELECT} from {LOAN_FROM} where 1 = 1"));
-        self.apply_loan_filter(&mut items, scope, f).await?;
-        self.paged(count, items, &order, page, per_page, loan).await
+        self.list_page(scope, f, page, per_page).await
     }
 
     /// Every loan matching the filter (for exports), in the filter's order.
     pub async fn list_loans_filtered(&self, scope: &Scope, f: &LoanFilter) -> Result<Vec<Loan>, StoreError> {
-        let order = order_by(LOAN_SORTS, LOAN_DEFAULT_ORDER, f.sort.as_deref(), f.descending)?;
-        let mut q = query(format!("select {LOAN_SELECT} from {LOAN_FROM} where 1 = 1"));
-        self.apply_loan_filter(&mut q, scope, f).await?;
-        q.push_sql(&format!(" order by {order}"));
-        self.db().fetch_all(q).await?.iter().map(loan).collect()
+        self.list_filtered(scope, f).await
     }
 
     /// One loan, if it is inside the scope (`NotFound` otherwise).
     pub async fn loan(&self, scope: &Scope, id: i64) -> Result<Loan, StoreError> {
-        let mut q = query(format!("select {LOAN_SELECT} from {LOAN_FROM} where l.loan_id = $1")).bind(id);
-        scope::restrict(self, &mut q, scope, Some("o.region_code"), Some("l.borrower_organisation_id")).await?;
-        loan(&self.db().fetch_one(q).await?)
+        self.one(scope, "l.loan_id", id).await
     }
 
     /// The events of a loan inside the scope, oldest first.
@@ -1888,8 +1974,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let mut tx = self.begin().await?;
-        tx.execute(query("update loan set retired_at = $1, updated_at = $1 where loan_id = $2").bind(now()).bind(id))
-            .await?;
+        tx.execute(retire_row("loan", id, now())).await?;
         let e = entry("loan.retire", "loan", id, &before.region_code, Some(before.borrower_organisation_id));
         tx.audit(actor, e.before(&before)).await?;
         tx.commit().await?;
@@ -1978,13 +2063,9 @@ impl Store {
     /// The borrower is named by USCC and must be inside the caller's scope; the status column
     /// may be left empty for an active loan.
     pub async fn import_loans(&self, actor: &Actor, scope: &Scope, table: &Table) -> Result<ImportReport, StoreError> {
-        let mut report = report("loan", table);
-        let map = match ColumnMap::new(table, LOAN_COLUMNS) {
-            Ok(m) => m,
-            Err(errors) => {
-                report.errors = errors;
-                return Ok(report);
-            }
+        let (mut report, map) = match start_import("loan", table, LOAN_COLUMNS) {
+            Ok(started) => started,
+            Err(report) => return Ok(report),
         };
         let ctx = self.import_context(scope, table, &map, &["borrower_uscc"]).await?;
         let mut errors = Vec::new();
@@ -2029,26 +2110,20 @@ impl Store {
                 }
             }
         }
-        let mut existing: HashMap<String, Loan> = HashMap::new();
         let numbers: Vec<String> = parsed.iter().map(|(_, n)| n.contract_no.clone()).collect();
-        for chunk in numbers.chunks(500) {
-            let mut q = query(format!("select {LOAN_SELECT} from {LOAN_FROM} where l.contract_no in ("));
-            let marks = q.bind_list(chunk.iter().cloned());
-            q.push_sql(&format!("{marks})"));
-            for r in self.db().fetch_all(q).await? {
-                let l = loan(&r)?;
-                existing.insert(l.contract_no.clone(), l);
-            }
-        }
+        let existing: HashMap<String, Loan> = self
+            .having::<Loan>("l.contract_no", numbers)
+            .await?
+            .into_iter()
+            .map(|l| (l.contract_no.clone(), l))
+            .collect();
         for (row, new) in &parsed {
             if existing.get(&new.contract_no).is_some_and(|l| !ctx.allows(&l.region_code)) {
                 errors.push(key_taken(&map, row, "contract_no"));
             }
         }
         if !errors.is_empty() {
-            errors.sort_by_key(|e| e.line);
-            report.errors = errors;
-            return Ok(report);
+            return Ok(rejected(report, errors));
         }
         let region_of: HashMap<i64, String> =
             ctx.organisations.values().map(|o| (o.organisation_id, o.region_code.clone())).collect();
@@ -2066,7 +2141,7 @@ impl Store {
                 }
                 Some(l) if new.differs_from(l) => {
                     update_loan_row(&mut tx, l.loan_id, new, t).await?;
-                    tx.execute(query("update loan set retired_at = null where loan_id = $1").bind(l.loan_id)).await?;
+                    tx.execute(unretire_row("loan", l.loan_id)).await?;
                     audit.push(entry("loan.update", "loan", l.loan_id, &region, borrower).before(l).after(new));
                     report.updated += 1;
                 }
@@ -2085,7 +2160,7 @@ impl Store {
             "select l.scheme, cast(sum(l.amount_fen) as bigint) as fen from {LOAN_FROM} where l.retired_at is null"
         ));
         push_span(&mut q, "l.start_on", Some(year), None, None);
-        scope::restrict(self, &mut q, scope, Some("o.region_code"), Some("l.borrower_organisation_id")).await?;
+        self.restrict::<Loan>(&mut q, scope).await?;
         q.push_sql(" group by l.scheme");
         let mut out = BTreeMap::new();
         for r in self.db().fetch_all(q).await? {
@@ -2243,17 +2318,6 @@ pub const EVENT_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec::optional("outcome", "成效与备注", "Outcome and notes"),
 ];
 
-const EVENT_FROM: &str = "st_event e left join organisation oo on oo.organisation_id = e.organiser_organisation_id";
-const EVENT_SELECT: &str = "e.st_event_id, e.kind, e.title, e.held_on, e.ends_on, e.organiser, \
-     e.organiser_organisation_id, oo.uscc as organiser_uscc, e.region_code, e.participants, e.outcome, \
-     e.created_at, e.updated_at, e.retired_at";
-const EVENT_SORTS: &[(&str, &str)] = &[
-    ("held_on", "e.held_on, e.st_event_id"),
-    ("participants", "e.participants, e.st_event_id"),
-    ("title", "e.title, e.st_event_id"),
-];
-const EVENT_DEFAULT_ORDER: &str = "e.held_on desc, e.st_event_id desc";
-
 fn st_event(r: &Row) -> Result<StEvent, StoreError> {
     Ok(StEvent {
         st_event_id: r.get("st_event_id")?,
@@ -2306,23 +2370,43 @@ async fn update_event_row(tx: &mut Tx, id: i64, new: &NewStEvent, t: OffsetDateT
     Ok(())
 }
 
-impl Store {
-    async fn apply_event_filter(&self, q: &mut Query, scope: &Scope, f: &StEventFilter) -> Result<(), StoreError> {
-        scope::restrict(self, q, scope, Some("e.region_code"), Some("e.organiser_organisation_id")).await?;
-        if !f.include_retired {
-            q.push_sql(" and e.retired_at is null");
-        }
-        push_text_search(q, f.q.as_deref(), &["e.title", "e.organiser", "e.outcome"]);
-        self.push_region(q, f.region.as_ref(), &["e.region_code"]).await?;
+impl Listed for StEvent {
+    type Filter = StEventFilter;
+    const FROM: &'static str =
+        "st_event e left join organisation oo on oo.organisation_id = e.organiser_organisation_id";
+    const SELECT: &'static str = "e.st_event_id, e.kind, e.title, e.held_on, e.ends_on, e.organiser, \
+         e.organiser_organisation_id, oo.uscc as organiser_uscc, e.region_code, e.participants, e.outcome, \
+         e.created_at, e.updated_at, e.retired_at";
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("held_on", "e.held_on, e.st_event_id"),
+        ("participants", "e.participants, e.st_event_id"),
+        ("title", "e.title, e.st_event_id"),
+    ];
+    const DEFAULT_ORDER: &'static str = "e.held_on desc, e.st_event_id desc";
+    const SCOPE: (&'static str, &'static str) = ("e.region_code", "e.organiser_organisation_id");
+    const RETIRED: &'static str = "e.retired_at";
+    const TEXT: &'static [&'static str] = &["e.title", "e.organiser", "e.outcome"];
+    const REGION: &'static [&'static str] = &["e.region_code"];
+
+    fn decode(r: &Row) -> Result<Self, StoreError> {
+        st_event(r)
+    }
+
+    fn common(f: &StEventFilter) -> (Option<&str>, Option<&RegionCode>, bool, Option<&str>, bool) {
+        (f.q.as_deref(), f.region.as_ref(), f.include_retired, f.sort.as_deref(), f.descending)
+    }
+
+    fn narrow(q: &mut Query, f: &StEventFilter) {
         push_span(q, "e.held_on", f.year, f.from, f.to);
         push_eq(q, "e.kind", f.kind.map(EventKind::as_str));
         if let Some(id) = f.organisation_id {
             let m = q.bind_list([id]);
             q.push_sql(&format!(" and e.organiser_organisation_id = {m}"));
         }
-        Ok(())
     }
+}
 
+impl Store {
     /// A page of events inside the scope.
     pub async fn list_events_page(
         &self,
@@ -2331,28 +2415,17 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<Page<StEvent>, StoreError> {
-        let order = order_by(EVENT_SORTS, EVENT_DEFAULT_ORDER, f.sort.as_deref(), f.descending)?;
-        let mut count = query(format!("select count(*) as n from {EVENT_FROM} where 1 = 1"));
-        self.apply_event_filter(&mut count, scope, f).await?;
-        let mut items = query(format!("select {EVENT_SELECT} from {EVENT_FROM} where 1 = 1"));
-        self.apply_event_filter(&mut items, scope, f).await?;
-        self.paged(count, items, &order, page, per_page, st_event).await
+        self.list_page(scope, f, page, per_page).await
     }
 
     /// Every event matching the filter (for exports), in the filter's order.
     pub async fn list_events_filtered(&self, scope: &Scope, f: &StEventFilter) -> Result<Vec<StEvent>, StoreError> {
-        let order = order_by(EVENT_SORTS, EVENT_DEFAULT_ORDER, f.sort.as_deref(), f.descending)?;
-        let mut q = query(format!("select {EVENT_SELECT} from {EVENT_FROM} where 1 = 1"));
-        self.apply_event_filter(&mut q, scope, f).await?;
-        q.push_sql(&format!(" order by {order}"));
-        self.db().fetch_all(q).await?.iter().map(st_event).collect()
+        self.list_filtered(scope, f).await
     }
 
     /// One event, if it is inside the scope (`NotFound` otherwise).
     pub async fn event(&self, scope: &Scope, id: i64) -> Result<StEvent, StoreError> {
-        let mut q = query(format!("select {EVENT_SELECT} from {EVENT_FROM} where e.st_event_id = $1")).bind(id);
-        scope::restrict(self, &mut q, scope, Some("e.region_code"), Some("e.organiser_organisation_id")).await?;
-        st_event(&self.db().fetch_one(q).await?)
+        self.one(scope, "e.st_event_id", id).await
     }
 
     async fn check_event(&self, scope: &Scope, new: &NewStEvent) -> Result<(), StoreError> {
@@ -2403,10 +2476,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let mut tx = self.begin().await?;
-        tx.execute(
-            query("update st_event set retired_at = $1, updated_at = $1 where st_event_id = $2").bind(now()).bind(id),
-        )
-        .await?;
+        tx.execute(retire_row("st_event", id, now())).await?;
         let e = entry("st_event.retire", "st_event", id, &before.region_code, before.organiser_organisation_id);
         tx.audit(actor, e.before(&before)).await?;
         tx.commit().await?;
@@ -2416,13 +2486,9 @@ impl Store {
     /// Imports events, all or nothing, keyed by region, first day and title (events have no
     /// number; see [`Store::import_awards`]). Participants may be left empty for 0.
     pub async fn import_events(&self, actor: &Actor, scope: &Scope, table: &Table) -> Result<ImportReport, StoreError> {
-        let mut report = report("event", table);
-        let map = match ColumnMap::new(table, EVENT_COLUMNS) {
-            Ok(m) => m,
-            Err(errors) => {
-                report.errors = errors;
-                return Ok(report);
-            }
+        let (mut report, map) = match start_import("event", table, EVENT_COLUMNS) {
+            Ok(started) => started,
+            Err(report) => return Ok(report),
         };
         let ctx = self.import_context(scope, table, &map, &["organiser_uscc"]).await?;
         let mut errors = Vec::new();
@@ -2468,21 +2534,15 @@ impl Store {
                 }
             }
         }
-        let mut existing: HashMap<String, StEvent> = HashMap::new();
         let titles: Vec<String> = parsed.iter().map(|(_, n)| n.title.clone()).collect();
-        for chunk in titles.chunks(500) {
-            let mut q = query(format!("select {EVENT_SELECT} from {EVENT_FROM} where e.title in ("));
-            let marks = q.bind_list(chunk.iter().cloned());
-            q.push_sql(&format!("{marks})"));
-            for r in self.db().fetch_all(q).await? {
-                let e = st_event(&r)?;
-                existing.insert(format!("{} {} {}", e.region_code, e.held_on, e.title), e);
-            }
-        }
+        let existing: HashMap<String, StEvent> = self
+            .having::<StEvent>("e.title", titles)
+            .await?
+            .into_iter()
+            .map(|e| (format!("{} {} {}", e.region_code, e.held_on, e.title), e))
+            .collect();
         if !errors.is_empty() {
-            errors.sort_by_key(|e| e.line);
-            report.errors = errors;
-            return Ok(report);
+            return Ok(rejected(report, errors));
         }
         let t = now();
         let mut tx = self.begin().await?;
@@ -2498,7 +2558,7 @@ impl Store {
                 Some(e) if new.differs_from(e) => {
                     let id = e.st_event_id;
                     update_event_row(&mut tx, id, new, t).await?;
-                    tx.execute(query("update st_event set retired_at = null where st_event_id = $1").bind(id)).await?;
+                    tx.execute(unretire_row("st_event", id)).await?;
                     audit.push(entry("st_event.update", "st_event", id, region, organiser).before(e).after(new));
                     report.updated += 1;
                 }
@@ -2518,7 +2578,7 @@ impl Store {
              where e.retired_at is null",
         );
         push_span(&mut q, "e.held_on", Some(year), None, None);
-        scope::restrict(self, &mut q, scope, Some("e.region_code"), Some("e.organiser_organisation_id")).await?;
+        self.restrict::<StEvent>(&mut q, scope).await?;
         q.push_sql(" group by e.kind");
         let mut out = BTreeMap::new();
         for r in self.db().fetch_all(q).await? {
@@ -2577,10 +2637,10 @@ mod tests {
 
     #[test]
     fn unknown_sort_keys_are_refused_naming_the_accepted_ones() {
-        let e = order_by(AWARD_SORTS, AWARD_DEFAULT_ORDER, Some("x"), false).unwrap_err();
+        let e = order_by(Award::SORTS, Award::DEFAULT_ORDER, Some("x"), false).unwrap_err();
         assert!(e.to_string().contains("year, name, project_title, region"), "{e}");
         assert_eq!(
-            order_by(AWARD_SORTS, AWARD_DEFAULT_ORDER, Some("year"), true).unwrap(),
+            order_by(Award::SORTS, Award::DEFAULT_ORDER, Some("year"), true).unwrap(),
             "a.year desc, a.award_id desc"
         );
     }

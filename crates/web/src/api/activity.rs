@@ -297,6 +297,17 @@ fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> AppResul
     serde_json::from_slice(body).map_err(|e| AppError::bad_request("error.bad_body").arg("detail", e))
 }
 
+/// The parsed body of a write, read only once the caller may write.
+fn write_body<B: DeserializeOwned, N>(
+    me: &Me,
+    headers: &HeaderMap,
+    body: &Bytes,
+    parse: fn(B) -> AppResult<N>,
+) -> AppResult<N> {
+    may_write(me)?;
+    parse(json_body(headers, body)?)
+}
+
 /// Only bureau staff write these registries (enterprise users read their own records).
 fn may_write(me: &Me) -> AppResult<()> {
     me.require(Capability::WriteData)?;
@@ -560,8 +571,7 @@ async fn award(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Ap
 }
 
 async fn create_award(State(state): State<AppState>, me: Me, headers: HeaderMap, body: Bytes) -> AppResult<Response> {
-    may_write(&me)?;
-    let new = json_body::<AwardBody>(&headers, &body)?.parse()?;
+    let new = write_body(&me, &headers, &body, AwardBody::parse)?;
     Ok(created(state.store.create_award(&me.actor(), &me.scope(), &new).await?))
 }
 
@@ -572,8 +582,7 @@ async fn update_award(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<Value>> {
-    may_write(&me)?;
-    let new = json_body::<AwardBody>(&headers, &body)?.parse()?;
+    let new = write_body(&me, &headers, &body, AwardBody::parse)?;
     Ok(Json(json!(state.store.update_award(&me.actor(), &me.scope(), id, &new).await?)))
 }
 
@@ -601,8 +610,7 @@ async fn create_contract(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    may_write(&me)?;
-    let new = json_body::<ContractBody>(&headers, &body)?.parse()?;
+    let new = write_body(&me, &headers, &body, ContractBody::parse)?;
     Ok(created(state.store.create_contract(&me.actor(), &me.scope(), &new).await?))
 }
 
@@ -613,8 +621,7 @@ async fn update_contract(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<Value>> {
-    may_write(&me)?;
-    let new = json_body::<ContractBody>(&headers, &body)?.parse()?;
+    let new = write_body(&me, &headers, &body, ContractBody::parse)?;
     Ok(Json(json!(state.store.update_contract(&me.actor(), &me.scope(), id, &new).await?)))
 }
 
@@ -636,8 +643,7 @@ async fn loan(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> App
 }
 
 async fn create_loan(State(state): State<AppState>, me: Me, headers: HeaderMap, body: Bytes) -> AppResult<Response> {
-    may_write(&me)?;
-    let new = json_body::<LoanBody>(&headers, &body)?.parse()?;
+    let new = write_body(&me, &headers, &body, LoanBody::parse)?;
     Ok(created(state.store.create_loan(&me.actor(), &me.scope(), &new).await?))
 }
 
@@ -648,8 +654,7 @@ async fn update_loan(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<Value>> {
-    may_write(&me)?;
-    let new = json_body::<LoanBody>(&headers, &body)?.parse()?;
+    let new = write_body(&me, &headers, &body, LoanBody::parse)?;
     Ok(Json(json!(state.store.update_loan(&me.actor(), &me.scope(), id, &new).await?)))
 }
 
@@ -665,8 +670,7 @@ async fn add_loan_event(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    may_write(&me)?;
-    let new = json_body::<LoanEventBody>(&headers, &body)?.parse()?;
+    let new = write_body(&me, &headers, &body, LoanEventBody::parse)?;
     let (loan, event) = state.store.add_loan_event(&me.actor(), &me.scope(), id, &new).await?;
     Ok(created(json!({ "loan": loan, "event": event })))
 }
@@ -681,8 +685,7 @@ async fn event(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Ap
 }
 
 async fn create_event(State(state): State<AppState>, me: Me, headers: HeaderMap, body: Bytes) -> AppResult<Response> {
-    may_write(&me)?;
-    let new = json_body::<EventBody>(&headers, &body)?.parse()?;
+    let new = write_body(&me, &headers, &body, EventBody::parse)?;
     Ok(created(state.store.create_event(&me.actor(), &me.scope(), &new).await?))
 }
 
@@ -693,8 +696,7 @@ async fn update_event(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<Value>> {
-    may_write(&me)?;
-    let new = json_body::<EventBody>(&headers, &body)?.parse()?;
+    let new = write_body(&me, &headers, &body, EventBody::parse)?;
     Ok(Json(json!(state.store.update_event(&me.actor(), &me.scope(), id, &new).await?)))
 }
 

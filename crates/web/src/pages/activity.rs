@@ -177,6 +177,35 @@ struct DetailPage {
     history: Vec<HistoryRow>,
 }
 
+impl DetailPage {
+    /// A record's page as awards, contracts and events show it: no status line, no event
+    /// form, no sections; the caller adds the history (and any sections).
+    fn plain(
+        me: &Me,
+        kind: &'static str,
+        base: &'static str,
+        id: i64,
+        title: &str,
+        retired: bool,
+        facts: Vec<Fact>,
+    ) -> Self {
+        DetailPage {
+            c: detail_chrome(me, base, &format!("{kind}.title"), id, title),
+            kind,
+            base,
+            id,
+            title: title.to_owned(),
+            status: String::new(),
+            retired,
+            facts,
+            sections: Vec::new(),
+            event_form: None,
+            can_write: may_write(me),
+            history: Vec::new(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "activity_form.html")]
 struct FormPage {
@@ -380,6 +409,41 @@ fn paging(lang: Lang, base: &str, q: &ActivityQuery, total: i64, page: i64, per_
         next: (page < pages).then(|| link(page + 1)),
         text: tf(lang, "common.page_of", &[("page", page.to_string()), ("pages", pages.max(1).to_string())]),
     }
+}
+
+/// What differs between the registries' list pages.
+struct Listing<'a> {
+    /// `award`, `contract`, `loan` or `event`; also the prefix of the page's message keys
+    /// (`{kind}.title`, `{kind}.count`, `{kind}.new`).
+    kind: &'static str,
+    base: &'static str,
+    filters: Vec<FilterField>,
+    /// The column headers: message key and, for a sortable column, its sort key.
+    columns: &'a [(&'a str, Option<&'a str>)],
+    rows: Vec<ListRow>,
+}
+
+fn list_page(me: &Me, q: &ActivityQuery, l: Listing<'_>, total: i64, page: i64, per_page: i64) -> AppResult<Response> {
+    let lang = me.lang;
+    let p = paging(lang, l.base, q, total, page, per_page);
+    let qs = q.filters_qs(true);
+    let title = t(lang, &format!("{}.title", l.kind)).to_owned();
+    html(&ListPage {
+        c: Chrome::for_user(me, &format!("{}?{qs}", l.base)).crumb(&title, ""),
+        kind: l.kind,
+        base: l.base,
+        title,
+        filters: l.filters,
+        count_text: tf(lang, &format!("{}.count", l.kind), &[("count", total.to_string())]),
+        export_qs: qs,
+        can_write: may_write(me),
+        new_label: t(lang, &format!("{}.new", l.kind)).to_owned(),
+        columns: columns(lang, l.base, q, l.columns),
+        rows: l.rows,
+        prev: p.prev,
+        next: p.next,
+        page_text: p.text,
+    })
 }
 
 /// The values of a submitted form, trimmed.
@@ -684,37 +748,22 @@ async fn award_list(State(state): State<AppState>, me: Me, Query(q): Query<Activ
             retired: a.retired_at.is_some(),
         })
         .collect();
-    let p = paging(lang, AWARDS, &q, result.total, page, per_page);
-    let qs = q.filters_qs(true);
-    html(&ListPage {
-        c: Chrome::for_user(&me, &format!("{AWARDS}?{qs}")).crumb(t(lang, "award.title"), ""),
+    let listing = Listing {
         kind: "award",
         base: AWARDS,
-        title: t(lang, "award.title").to_owned(),
         filters,
-        count_text: tf(lang, "award.count", &[("count", result.total.to_string())]),
-        export_qs: qs,
-        can_write: may_write(&me),
-        new_label: t(lang, "award.new").to_owned(),
-        columns: columns(
-            lang,
-            AWARDS,
-            &q,
-            &[
-                ("award.year", Some("year")),
-                ("award.project_title", Some("project_title")),
-                ("award.name", Some("name")),
-                ("award.level", None),
-                ("award.grade", None),
-                ("activity.region", Some("region")),
-                ("award.lead", None),
-            ],
-        ),
+        columns: &[
+            ("award.year", Some("year")),
+            ("award.project_title", Some("project_title")),
+            ("award.name", Some("name")),
+            ("award.level", None),
+            ("award.grade", None),
+            ("activity.region", Some("region")),
+            ("award.lead", None),
+        ],
         rows,
-        prev: p.prev,
-        next: p.next,
-        page_text: p.text,
-    })
+    };
+    list_page(&me, &q, listing, result.total, page, per_page)
 }
 
 async fn award_detail(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
@@ -752,20 +801,8 @@ async fn award_detail(State(state): State<AppState>, me: Me, Path(id): Path<i64>
             .map(|o| vec![cell(o.rank.to_string()), org_link(&o.name, Some(o.organisation_id)), cell(&o.uscc)])
             .collect(),
     }];
-    html(&DetailPage {
-        c: detail_chrome(&me, AWARDS, "award.title", id, &a.project_title),
-        kind: "award",
-        base: AWARDS,
-        id,
-        title: a.project_title.clone(),
-        status: String::new(),
-        retired: a.retired_at.is_some(),
-        facts,
-        sections,
-        event_form: None,
-        can_write: may_write(&me),
-        history: history(&state, &me, "award", id).await,
-    })
+    let page = DetailPage::plain(&me, "award", AWARDS, id, &a.project_title, a.retired_at.is_some(), facts);
+    html(&DetailPage { sections, history: history(&state, &me, "award", id).await, ..page })
 }
 
 fn award_values(a: &Award) -> Values {
@@ -948,38 +985,23 @@ async fn contract_list(State(state): State<AppState>, me: Me, Query(q): Query<Ac
             retired: c.retired_at.is_some(),
         })
         .collect();
-    let p = paging(lang, CONTRACTS, &q, result.total, page, per_page);
-    let qs = q.filters_qs(true);
-    html(&ListPage {
-        c: Chrome::for_user(&me, &format!("{CONTRACTS}?{qs}")).crumb(t(lang, "contract.title"), ""),
+    let listing = Listing {
         kind: "contract",
         base: CONTRACTS,
-        title: t(lang, "contract.title").to_owned(),
         filters,
-        count_text: tf(lang, "contract.count", &[("count", result.total.to_string())]),
-        export_qs: qs,
-        can_write: may_write(&me),
-        new_label: t(lang, "contract.new").to_owned(),
-        columns: columns(
-            lang,
-            CONTRACTS,
-            &q,
-            &[
-                ("contract.registered_on", Some("registered_on")),
-                ("contract.contract_no", Some("contract_no")),
-                ("contract.name", None),
-                ("contract.kind", None),
-                ("contract.amount_wan", Some("amount")),
-                ("contract.seller", Some("seller")),
-                ("contract.seller_region", None),
-                ("contract.buyer", None),
-            ],
-        ),
+        columns: &[
+            ("contract.registered_on", Some("registered_on")),
+            ("contract.contract_no", Some("contract_no")),
+            ("contract.name", None),
+            ("contract.kind", None),
+            ("contract.amount_wan", Some("amount")),
+            ("contract.seller", Some("seller")),
+            ("contract.seller_region", None),
+            ("contract.buyer", None),
+        ],
         rows,
-        prev: p.prev,
-        next: p.next,
-        page_text: p.text,
-    })
+    };
+    list_page(&me, &q, listing, result.total, page, per_page)
 }
 
 async fn contract_detail(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
@@ -1003,20 +1025,8 @@ async fn contract_detail(State(state): State<AppState>, me: Me, Path(id): Path<i
         fact("contract.registered_on", cell(Tr(lang).date(c.registered_on))),
         fact("contract.field", cell(c.field.clone().unwrap_or_default())),
     ];
-    html(&DetailPage {
-        c: detail_chrome(&me, CONTRACTS, "contract.title", id, &c.title),
-        kind: "contract",
-        base: CONTRACTS,
-        id,
-        title: c.title.clone(),
-        status: String::new(),
-        retired: c.retired_at.is_some(),
-        facts,
-        sections: Vec::new(),
-        event_form: None,
-        can_write: may_write(&me),
-        history: history(&state, &me, "tech_contract", id).await,
-    })
+    let page = DetailPage::plain(&me, "contract", CONTRACTS, id, &c.title, c.retired_at.is_some(), facts);
+    html(&DetailPage { history: history(&state, &me, "tech_contract", id).await, ..page })
 }
 
 fn contract_values(c: &TechContract) -> Values {
@@ -1203,39 +1213,24 @@ async fn loan_list(State(state): State<AppState>, me: Me, Query(q): Query<Activi
             retired: l.retired_at.is_some(),
         })
         .collect();
-    let p = paging(lang, LOANS, &q, result.total, page, per_page);
-    let qs = q.filters_qs(true);
-    html(&ListPage {
-        c: Chrome::for_user(&me, &format!("{LOANS}?{qs}")).crumb(t(lang, "loan.title"), ""),
+    let listing = Listing {
         kind: "loan",
         base: LOANS,
-        title: t(lang, "loan.title").to_owned(),
         filters,
-        count_text: tf(lang, "loan.count", &[("count", result.total.to_string())]),
-        export_qs: qs,
-        can_write: may_write(&me),
-        new_label: t(lang, "loan.new").to_owned(),
-        columns: columns(
-            lang,
-            LOANS,
-            &q,
-            &[
-                ("loan.start_on", Some("start_on")),
-                ("loan.contract_no", Some("contract_no")),
-                ("loan.borrower", None),
-                ("loan.scheme", None),
-                ("loan.bank", None),
-                ("loan.amount_wan", Some("amount")),
-                ("loan.due_on", Some("due_on")),
-                ("loan.status", None),
-                ("activity.region", None),
-            ],
-        ),
+        columns: &[
+            ("loan.start_on", Some("start_on")),
+            ("loan.contract_no", Some("contract_no")),
+            ("loan.borrower", None),
+            ("loan.scheme", None),
+            ("loan.bank", None),
+            ("loan.amount_wan", Some("amount")),
+            ("loan.due_on", Some("due_on")),
+            ("loan.status", None),
+            ("activity.region", None),
+        ],
         rows,
-        prev: p.prev,
-        next: p.next,
-        page_text: p.text,
-    })
+    };
+    list_page(&me, &q, listing, result.total, page, per_page)
 }
 
 fn loan_event_fields(lang: Lang, v: &Values, e: &[(String, String)]) -> Vec<FormField> {
@@ -1512,36 +1507,21 @@ async fn event_list(State(state): State<AppState>, me: Me, Query(q): Query<Activ
             retired: e.retired_at.is_some(),
         })
         .collect();
-    let p = paging(lang, EVENTS, &q, result.total, page, per_page);
-    let qs = q.filters_qs(true);
-    html(&ListPage {
-        c: Chrome::for_user(&me, &format!("{EVENTS}?{qs}")).crumb(t(lang, "event.title"), ""),
+    let listing = Listing {
         kind: "event",
         base: EVENTS,
-        title: t(lang, "event.title").to_owned(),
         filters,
-        count_text: tf(lang, "event.count", &[("count", result.total.to_string())]),
-        export_qs: qs,
-        can_write: may_write(&me),
-        new_label: t(lang, "event.new").to_owned(),
-        columns: columns(
-            lang,
-            EVENTS,
-            &q,
-            &[
-                ("event.held_on", Some("held_on")),
-                ("event.name", Some("title")),
-                ("event.kind", None),
-                ("event.organiser", None),
-                ("activity.region", None),
-                ("event.participants", Some("participants")),
-            ],
-        ),
+        columns: &[
+            ("event.held_on", Some("held_on")),
+            ("event.name", Some("title")),
+            ("event.kind", None),
+            ("event.organiser", None),
+            ("activity.region", None),
+            ("event.participants", Some("participants")),
+        ],
         rows,
-        prev: p.prev,
-        next: p.next,
-        page_text: p.text,
-    })
+    };
+    list_page(&me, &q, listing, result.total, page, per_page)
 }
 
 /// The day of an event, or its first and last day.
@@ -1565,20 +1545,8 @@ async fn event_detail(State(state): State<AppState>, me: Me, Path(id): Path<i64>
         fact("event.participants", cell(tf(lang, "event.people", &[("count", e.participants.to_string())]))),
         fact("event.outcome", cell(e.outcome.clone().unwrap_or_default())),
     ];
-    html(&DetailPage {
-        c: detail_chrome(&me, EVENTS, "event.title", id, &e.title),
-        kind: "event",
-        base: EVENTS,
-        id,
-        title: e.title.clone(),
-        status: String::new(),
-        retired: e.retired_at.is_some(),
-        facts,
-        sections: Vec::new(),
-        event_form: None,
-        can_write: may_write(&me),
-        history: history(&state, &me, "st_event", id).await,
-    })
+    let page = DetailPage::plain(&me, "event", EVENTS, id, &e.title, e.retired_at.is_some(), facts);
+    html(&DetailPage { history: history(&state, &me, "st_event", id).await, ..page })
 }
 
 fn event_values(e: &StEvent) -> Values {
