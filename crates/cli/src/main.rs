@@ -4,6 +4,7 @@
 mod config;
 mod demo;
 mod index;
+mod rules;
 
 use std::io::{BufRead, Write as _};
 use std::path::PathBuf;
@@ -66,6 +67,9 @@ enum Command {
     /// Composite indices (JRC/OECD method).
     #[command(subcommand)]
     Index(IndexCommand),
+    /// Policy rules: high-tech enterprise, S&T SME, R&D super-deduction, Hunan R&D reward.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Export a registry in its import template's layout (an export re-imports unchanged).
     Export {
         kind: String,
@@ -109,6 +113,12 @@ enum UserCommand {
     Disable { username: String },
     /// Enable a disabled user.
     Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Evaluate one firm's JSON (docs/policy-input.schema.json) against a rule; prints the result.
+    Check(rules::RulesCheckArgs),
 }
 
 #[derive(Subcommand)]
@@ -172,6 +182,7 @@ async fn run() -> anyhow::Result<()> {
         Command::User(cmd) => user_command(&open(&config).await?, cmd).await,
         // Pure computation on files: no database involved.
         Command::Index(IndexCommand::Build(args)) => index::run(&args),
+        Command::Rules(RulesCommand::Check(args)) => rules::run(&args),
         Command::Import { kind, file } => import_command(&open(&config).await?, &kind, &file).await,
         Command::Export { kind, format, out } => {
             export_command(&open(&config).await?, &kind, &format, out.as_deref()).await

@@ -15,3 +15,4 @@ pub mod period;
 pub mod person;
 pub mod region;
 pub mod registry;
+pub mod rules;
