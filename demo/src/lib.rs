@@ -24,6 +24,9 @@ use gaodi_store::{Actor, Store, StoreError};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+mod activity;
+mod people;
+
 /// The seed of the published demo.
 pub const SEED: u64 = 20_211_231;
 
@@ -152,6 +155,90 @@ pub const SEED_COUNTS: &[SeedCount] = &[
         year: 2021,
         count: "single_champion tiers valid on 2021-12-31 in 醴陵市",
     },
+    SeedCount {
+        fact_id: "F041",
+        indicator_code: "municipal_leading_talents_cum",
+        region: "430200",
+        year: 2021,
+        count: "people holding a leading_talent role on 2021-12-31 (titles do not lapse: all ever selected)",
+    },
+    SeedCount {
+        fact_id: "F042",
+        indicator_code: "dual_appointed_talents_cum",
+        region: "430200",
+        year: 2021,
+        count: "people holding a dual_appointed_talent role on 2021-12-31 (three-year terms from 2020)",
+    },
+    SeedCount {
+        fact_id: "F043",
+        indicator_code: "industry_leading_experts_cum",
+        region: "430200",
+        year: 2021,
+        count: "people holding an industry_leading_expert role on 2021-12-31",
+    },
+    SeedCount {
+        fact_id: "F044",
+        indicator_code: "st_commissioners",
+        region: "430200",
+        year: 2021,
+        count: "people holding a commissioner role at any time in 2021",
+    },
+    SeedCount {
+        fact_id: "F045",
+        indicator_code: "expert_service_team_size",
+        region: "430200",
+        year: 2021,
+        count: "people holding an expert_service_team role on 2021-12-31",
+    },
+    SeedCount {
+        fact_id: "F046",
+        indicator_code: "foreign_work_permits_new",
+        region: "430200",
+        year: 2021,
+        count: "foreign_expert roles (one per work permit) starting in 2021",
+    },
+    SeedCount {
+        fact_id: "F048",
+        indicator_code: "foreign_experts_employed",
+        region: "430200",
+        year: 2021,
+        count: "people holding a foreign_expert role (a valid work permit) on 2021-12-31",
+    },
+    SeedCount {
+        fact_id: "F007",
+        indicator_code: "national_st_award_projects",
+        region: "430200",
+        year: 2021,
+        count: "national awards of 2021, all grades",
+    },
+    SeedCount {
+        fact_id: "F008",
+        indicator_code: "provincial_st_award_projects",
+        region: "430200",
+        year: 2021,
+        count: "provincial awards of 2021, all grades",
+    },
+    SeedCount {
+        fact_id: "F009",
+        indicator_code: "provincial_st_award_first_prize",
+        region: "430200",
+        year: 2021,
+        count: "provincial first prizes of 2021",
+    },
+    SeedCount {
+        fact_id: "F010",
+        indicator_code: "provincial_st_award_second_prize",
+        region: "430200",
+        year: 2021,
+        count: "provincial second prizes of 2021",
+    },
+    SeedCount {
+        fact_id: "F089",
+        indicator_code: "tech_contracts_registered",
+        region: "430281",
+        year: 2021,
+        count: "technology contracts registered in 2021 with the seller in 醴陵市",
+    },
 ];
 
 /// The generated registries, as the tables their imports read.
@@ -160,6 +247,15 @@ pub struct DemoSet {
     pub tiers: Table,
     pub platforms: Table,
     pub financials: Table,
+    /// One row per person and role (talents, experts, commissioners, foreign experts).
+    pub people: Table,
+    pub awards: Table,
+    pub contracts: Table,
+    pub loans: Table,
+    /// Defaults, compensations and recoveries of loans: not an import (the loan import carries
+    /// no events); [`load`] records them through `Store::add_loan_event`.
+    pub loan_events: Table,
+    pub events: Table,
 }
 
 struct Firm {
@@ -497,11 +593,25 @@ pub fn generate(seed: u64) -> DemoSet {
 
     let platforms = platforms(&mut rng, &firms);
     let financials = financials(&mut rng, &firms, &hte_firms);
+    // People and activity draw from generators of their own, so the registries above stay
+    // exactly as they were and each of these can change without moving the others.
+    let sub = |k: u64| rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(k));
+    let people = people::people(&mut sub(1), &firms, &hte_firms);
+    let awards = activity::awards(&mut sub(2), &firms, &hte_firms);
+    let contracts = activity::contracts(&mut sub(3), &firms, &hte_firms);
+    let (loans, loan_events) = activity::loans(&mut sub(4), &firms, &hte_firms);
+    let events = activity::events(&mut sub(5), &firms);
     DemoSet {
         organisations,
         tiers: table("资质", TIER_COLUMNS, tiers),
         platforms: table("平台", PLATFORM_COLUMNS, platforms),
         financials: table("年度数据", &financial_columns(), financials),
+        people,
+        awards,
+        contracts,
+        loans,
+        loan_events,
+        events,
     }
 }
 
@@ -646,6 +756,13 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<LoadSummary, StoreErro
     reports.push(store.import_tiers(actor, &scope, &set.tiers).await?);
     reports.push(store.import_platforms(actor, &scope, &set.platforms).await?);
     reports.push(store.import_financials(actor, &scope, &set.financials).await?);
+    reports.push(store.import_people(actor, &scope, &set.people).await?);
+    reports.push(store.import_awards(actor, &scope, &set.awards).await?);
+    reports.push(store.import_contracts(actor, &scope, &set.contracts).await?);
+    if reports.iter().all(ImportReport::is_ok) {
+        reports.extend(activity::load_loans(store, actor, &set.loans, &set.loan_events).await?);
+    }
+    reports.push(store.import_events(actor, &scope, &set.events).await?);
     for r in &reports {
         if !r.is_ok() {
             let first = &r.errors[0];

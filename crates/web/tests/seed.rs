@@ -6,8 +6,13 @@ mod common;
 use std::collections::HashMap;
 
 use gaodi_domain::access::Scope;
+use gaodi_domain::activity::{AwardGrade, LoanStatus};
+use gaodi_domain::money::{Money, Unit};
+use gaodi_domain::person::PersonRoleKind;
 use gaodi_domain::region::{zhuzhou_seed, RegionCode};
 use gaodi_domain::registry::{Level, PlatformKind, TierKind};
+use gaodi_store::activity::{ContractFilter, LoanFilter};
+use gaodi_store::person::{IdView, PersonFilter};
 use gaodi_store::platform::PlatformFilter;
 use gaodi_store::{Actor, Store};
 use time::macros::date;
@@ -46,6 +51,12 @@ async fn count_tier(store: &Store, kind: TierKind, region: &str, day: time::Date
 
 async fn count_platforms(store: &Store, f: PlatformFilter) -> i64 {
     store.list_platforms(&Scope::All, &f, 1, 1).await.unwrap().total
+}
+
+/// People holding a role of this kind on a day.
+async fn count_role(store: &Store, kind: PersonRoleKind, day: time::Date) -> i64 {
+    let counts = store.count_people_by_role(&Scope::All, day).await.unwrap();
+    counts.into_iter().find(|(k, _)| *k == kind).map_or(0, |(_, n)| n)
 }
 
 #[tokio::test]
@@ -118,6 +129,56 @@ async fn demo_reproduces_the_seed_figures() {
         .items;
     measured.push(("F030", nri.iter().filter(|p| p.approved_on.is_some_and(|d| d.year() == 2021)).count() as f64));
 
+    // People: talents, experts and the expert service team on the last day of 2021.
+    for (id, kind) in [
+        ("F041", PersonRoleKind::LeadingTalent),
+        ("F042", PersonRoleKind::DualAppointedTalent),
+        ("F043", PersonRoleKind::IndustryLeadingExpert),
+        ("F045", PersonRoleKind::ExpertServiceTeam),
+        ("F048", PersonRoleKind::ForeignExpert),
+    ] {
+        measured.push((id, count_role(&store, kind, end21).await as f64));
+    }
+    // Commissioners serving at any time in 2021; work permits (foreign_expert roles) issued in 2021.
+    let everyone = store.list_people_with_roles(&Scope::All, &PersonFilter::default(), IdView::Masked).await.unwrap();
+    let start21 = date!(2021 - 01 - 01);
+    let commissioners = everyone
+        .iter()
+        .filter(|(_, roles)| {
+            roles.iter().any(|r| {
+                r.kind == PersonRoleKind::Commissioner.as_str()
+                    && r.valid_from <= end21
+                    && r.valid_to.is_none_or(|to| to >= start21)
+            })
+        })
+        .count();
+    measured.push(("F044", commissioners as f64));
+    let permits = everyone
+        .iter()
+        .flat_map(|(_, roles)| roles)
+        .filter(|r| r.kind == PersonRoleKind::ForeignExpert.as_str() && r.valid_from.year() == 2021)
+        .count();
+    measured.push(("F046", permits as f64));
+
+    // Awards of 2021 by level and grade.
+    let awards = store.award_counts(&Scope::All, 2021).await.unwrap();
+    let awarded = |level: Level, grade: Option<AwardGrade>| -> f64 {
+        awards.iter().filter(|((l, g), _)| *l == level && grade.is_none_or(|x| x == *g)).map(|(_, n)| *n).sum::<i64>()
+            as f64
+    };
+    measured.push(("F007", awarded(Level::National, None)));
+    measured.push(("F008", awarded(Level::Provincial, None)));
+    measured.push(("F009", awarded(Level::Provincial, Some(AwardGrade::First))));
+    measured.push(("F010", awarded(Level::Provincial, Some(AwardGrade::Second))));
+
+    // Technology contracts registered in 2021 with the seller in 醴陵市.
+    let liling_2021 = ContractFilter {
+        region: Some(RegionCode::parse("430281").unwrap()),
+        year: Some(2021),
+        ..ContractFilter::default()
+    };
+    measured.push(("F089", store.list_contracts_page(&Scope::All, &liling_2021, 1, 1).await.unwrap().total as f64));
+
     let facts = seed_facts();
     let mut failures = Vec::new();
     for (id, actual) in &measured {
@@ -131,6 +192,20 @@ async fn demo_reproduces_the_seed_figures() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
     assert_eq!(measured.len(), gaodi_demo::SEED_COUNTS.len(), "every listed figure is checked");
+
+    // Not a figure of the article: the 2021 contract turnover is the public baseline B25 of
+    // `shared/seed/baseline-public.csv` (206.2亿元), exactly, for the indicators to build on.
+    let turnover: Money = store.contract_turnover(&Scope::All, 2021).await.unwrap().into_values().sum();
+    assert_eq!(turnover, Money::parse_unit("206.2", Unit::YiYuan).unwrap());
+    // Defaults and compensations went through the loan events.
+    for status in [LoanStatus::Defaulted, LoanStatus::Compensated] {
+        let f = LoanFilter { status: Some(status), ..LoanFilter::default() };
+        let loans = store.list_loans_filtered(&Scope::All, &f).await.unwrap();
+        assert!(!loans.is_empty(), "{status}");
+        for l in loans {
+            assert!(!store.loan_events(&Scope::All, l.loan_id).await.unwrap().is_empty(), "{}", l.contract_no);
+        }
+    }
 
     // Loading again changes nothing.
     let summary = gaodi_demo::load(&store, &actor).await.unwrap();
