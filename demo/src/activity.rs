@@ -53,38 +53,51 @@ pub(crate) const AWARD_PLAN: [(i32, &str, usize, usize, usize); 10] = [
     (2022, "市级", 7, 15, 26),
 ];
 
-const TOPICS: [&str; 30] = [
-    "大功率IGBT芯片",
-    "轨道交通牵引变流器",
-    "永磁同步牵引电机",
-    "中低速磁浮列车悬浮控制",
-    "重载电力机车制动",
-    "城轨车辆轻量化车体",
-    "中小型航空发动机精密叶片",
-    "直升机传动系统",
-    "硬质合金刀具涂层",
-    "超细晶硬质合金",
-    "高压电瓷绝缘子",
-    "日用陶瓷低温快烧",
-    "电子陶瓷基片",
-    "碳化硅功率器件",
-    "氢燃料电池有轨电车",
-    "工业机器人精密减速器",
-    "服装智能柔性制造",
-    "锂电池正极材料",
-    "特种玻璃熔制",
-    "环保型烟花药剂",
-    "茶叶清洁化加工",
-    "黄桃优质品种选育",
-    "稻田综合种养",
-    "城市轨道交通智能运维",
-    "新能源汽车电驱动系统",
-    "电网储能变流",
-    "高性能聚合物复合材料",
-    "工业互联网平台",
-    "中药材规范化种植",
-    "废旧硬质合金再生",
-];
+/// Project and contract topics by the GB/T 4754 division of the organisation (universities and
+/// institutes, `P83`, work on any of them).
+fn topics(industry: &str) -> &'static [&'static str] {
+    match industry {
+        "C38" => &[
+            "大功率IGBT芯片",
+            "轨道交通牵引变流器",
+            "永磁同步牵引电机",
+            "碳化硅功率器件",
+            "电网储能变流",
+            "新能源汽车电驱动系统",
+        ],
+        "C37" => &[
+            "中低速磁浮列车悬浮控制",
+            "重载电力机车制动",
+            "城轨车辆轻量化车体",
+            "中小型航空发动机精密叶片",
+            "直升机传动系统",
+            "氢燃料电池有轨电车",
+            "城市轨道交通智能运维",
+        ],
+        "C34" => &["工业机器人精密减速器", "工业互联网平台", "服装智能柔性制造", "数控机床主轴"],
+        "C30" => &["高压电瓷绝缘子", "日用陶瓷低温快烧", "电子陶瓷基片", "特种玻璃熔制", "陶瓷3D打印"],
+        "C39" => &["大功率IGBT芯片", "碳化硅功率器件", "电子陶瓷基片", "车载通信模块"],
+        "C26" => &["锂电池正极材料", "高性能聚合物复合材料", "环保型烟花药剂"],
+        "I65" => &["工业互联网平台", "城市轨道交通智能运维", "企业研发管理系统"],
+        "C33" => &["硬质合金刀具涂层", "超细晶硬质合金", "废旧硬质合金再生"],
+        "M74" => &["轨道交通装备检测", "电工产品可靠性检测", "新材料性能表征"],
+        _ => &[
+            "大功率IGBT芯片",
+            "轨道交通牵引变流器",
+            "中低速磁浮列车悬浮控制",
+            "中小型航空发动机精密叶片",
+            "超细晶硬质合金",
+            "高压电瓷绝缘子",
+            "日用陶瓷低温快烧",
+            "锂电池正极材料",
+            "茶叶清洁化加工",
+            "黄桃优质品种选育",
+            "稻田综合种养",
+            "中药材规范化种植",
+            "服饰功能面料",
+        ],
+    }
+}
 
 /// (category code, award name suffix, certificate letter, title suffixes).
 const CATEGORIES: [(&str, &str, &str, [&str; 3]); 3] = [
@@ -175,7 +188,7 @@ pub(crate) fn awards<R: Rng>(rng: &mut R, firms: &[Firm], hte: &BTreeSet<usize>)
                     (*cat).to_owned(),
                     level.to_owned(),
                     grade.to_owned(),
-                    format!("{}{}", pick(rng, &TOPICS), pick(rng, suffixes)),
+                    format!("{}{}", pick(rng, topics(firms[lead].industry)), pick(rng, suffixes)),
                     format!("{code}{year}-{letter}{digit}-{seq:03}"),
                     firms[lead].region.to_owned(),
                     firms[lead].uscc.clone(),
@@ -330,7 +343,7 @@ pub(crate) fn contracts<R: Rng>(rng: &mut R, firms: &[Firm], hte: &BTreeSet<usiz
                     format!("{}{}{}", pick(rng, &BUYER_PLACES), pick(rng, &BUYER_HEADS), pick(rng, &BUYER_TAILS));
                 (String::new(), name, String::new())
             };
-            let topic = pick(rng, &TOPICS);
+            let topic = pick(rng, topics(f.industry));
             rows.push(vec![
                 format!("{year}{}{:06}", f.region, *no),
                 kind.to_owned(),
