@@ -12,7 +12,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::db::{query, Row, Tx};
-use crate::import::{parse_date, ColumnMap, ColumnSpec, ImportReport, RowError};
+use crate::import::{ColumnMap, ColumnSpec, ImportReport, RowError};
 use crate::tabular::Table;
 use crate::{now, scope, Actor, AuditEntry, Store, StoreError};
 
@@ -215,13 +215,8 @@ impl Store {
         let mut seen: HashMap<(i64, i32), usize> = HashMap::new();
         for row in &table.rows {
             let before = errors.len();
-            let org = map.required(row, "uscc", &mut errors).and_then(|u| {
-                let o = orgs.get(&u.to_uppercase()).cloned();
-                if o.is_none() {
-                    errors.push(map.error(row, "uscc", "import.unknown_organisation", vec![("value", u.to_owned())]));
-                }
-                o
-            });
+            let org =
+                map.required(row, "uscc", &mut errors).and_then(|_| map.organisation(row, "uscc", &orgs, &mut errors));
             let year = map.required(row, "year", &mut errors).and_then(|y| {
                 let v = y.trim_end_matches('年').parse::<i32>().ok().filter(|y| (1978..=2100).contains(y));
                 if v.is_none() {
@@ -373,13 +368,8 @@ impl Store {
         let mut seen: HashMap<String, usize> = HashMap::new();
         for row in &table.rows {
             let before = errors.len();
-            let org = map.required(row, "uscc", &mut errors).and_then(|u| {
-                let o = orgs.get(&u.to_uppercase()).cloned();
-                if o.is_none() {
-                    errors.push(map.error(row, "uscc", "import.unknown_organisation", vec![("value", u.to_owned())]));
-                }
-                o
-            });
+            let org =
+                map.required(row, "uscc", &mut errors).and_then(|_| map.organisation(row, "uscc", &orgs, &mut errors));
             let kind = map.required(row, "kind", &mut errors).and_then(|v| {
                 let k = IpKind::parse(v).ok().or_else(|| IpKind::ALL.into_iter().find(|k| k.name_zh() == v));
                 if k.is_none() {
@@ -417,18 +407,8 @@ impl Store {
             let granted = flag("granted_in_china", None, &mut errors);
             let owner = flag("owner_is_applicant", None, &mut errors);
             let dispute = flag("in_dispute", Some(false), &mut errors);
-            let mut date = |key: &str| match map.get(row, key) {
-                "" => None,
-                v => {
-                    let d = parse_date(v);
-                    if d.is_none() {
-                        errors.push(map.error(row, key, "import.bad_date", vec![("value", v.to_owned())]));
-                    }
-                    d
-                }
-            };
-            let grant_date: Option<Date> = date("grant_date");
-            let expiry_date: Option<Date> = date("expiry_date");
+            let grant_date: Option<Date> = map.optional_date(row, "grant_date", &mut errors);
+            let expiry_date: Option<Date> = map.optional_date(row, "expiry_date", &mut errors);
             let registration_no = map.get(row, "registration_no").to_owned();
             if errors.len() == before {
                 if let (Some((org, region)), Some(kind), Some(acquisition), Some(g), Some(o), Some(d)) =

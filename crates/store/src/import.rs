@@ -148,6 +148,44 @@ impl ColumnMap {
     }
 }
 
+impl ColumnMap {
+    /// The date in an optional column: `None` for an empty cell, and for a bad one, which is
+    /// reported as `import.bad_date`.
+    pub fn optional_date(&self, row: &TableRow, key: &str, errors: &mut Vec<RowError>) -> Option<time::Date> {
+        match self.get(row, key) {
+            "" => None,
+            v => {
+                let d = parse_date(v);
+                if d.is_none() {
+                    errors.push(self.error(row, key, "import.bad_date", vec![("value", v.to_owned())]));
+                }
+                d
+            }
+        }
+    }
+
+    /// The organisation named by its code in column `key` (upper-cased), looked up in `known`;
+    /// an empty cell is `None`, an unknown code is reported as `import.unknown_organisation`.
+    pub fn organisation<T: Clone>(
+        &self,
+        row: &TableRow,
+        key: &str,
+        known: &std::collections::HashMap<String, T>,
+        errors: &mut Vec<RowError>,
+    ) -> Option<T> {
+        match self.get(row, key) {
+            "" => None,
+            v => {
+                let found = known.get(&v.to_uppercase()).cloned();
+                if found.is_none() {
+                    errors.push(self.error(row, key, "import.unknown_organisation", vec![("value", v.to_owned())]));
+                }
+                found
+            }
+        }
+    }
+}
+
 /// Parses an optional ISO date cell (`2021-03-05`, also `2021/3/5` and `2021.3.5`).
 pub fn parse_date(s: &str) -> Option<time::Date> {
     let s = s.split(' ').next().unwrap_or(s);

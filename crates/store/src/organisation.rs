@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use crate::db::{query, Query, Row};
-use crate::import::{parse_date, ColumnMap, ColumnSpec, ImportReport, RowError};
+use crate::import::{ColumnMap, ColumnSpec, ImportReport, RowError};
 use crate::tabular::Table;
 use crate::{now, scope, Actor, AuditEntry, Store, StoreError};
 
@@ -453,16 +453,7 @@ impl Store {
                     .map_err(|(code, args)| errors.push(map.error(row, "industry_code", code, args)))
                     .ok(),
             };
-            let founded_on = match map.get(row, "founded_on") {
-                "" => None,
-                v => {
-                    let d = parse_date(v);
-                    if d.is_none() {
-                        errors.push(map.error(row, "founded_on", "import.bad_date", vec![("value", v.to_owned())]));
-                    }
-                    d
-                }
-            };
+            let founded_on = map.optional_date(row, "founded_on", &mut errors);
             if errors.len() == before {
                 if let (Some(uscc), Some(name), Some(kind), Some(region_code)) = (uscc, name, kind, region) {
                     parsed.push(NewOrganisation {

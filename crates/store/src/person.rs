@@ -17,7 +17,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use crate::db::{query, Query, Row, Tx};
-use crate::import::{parse_date, ColumnMap, ColumnSpec, ImportReport, RowError};
+use crate::import::{ColumnMap, ColumnSpec, ImportReport, RowError};
 use crate::organisation::Page;
 use crate::tabular::{Table, TableRow};
 use crate::{now, scope, Actor, AuditEntry, Store, StoreError};
@@ -1301,16 +1301,7 @@ fn parse_role_columns(map: &ColumnMap, row: &TableRow, errors: &mut Vec<RowError
             }
         },
     };
-    let date = |key: &str, errors: &mut Vec<RowError>| match map.get(row, key) {
-        "" => None,
-        v => {
-            let d = parse_date(v);
-            if d.is_none() {
-                errors.push(map.error(row, key, "import.bad_date", vec![("value", v.to_owned())]));
-            }
-            d
-        }
-    };
+    let date = |key: &str, errors: &mut Vec<RowError>| map.optional_date(row, key, errors);
     let before = errors.len();
     let valid_from = map.required(row, "valid_from", errors).and_then(|_| date("valid_from", errors));
     let valid_to = date("valid_to", errors);

@@ -10,7 +10,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use crate::db::{query, Query, Row};
-use crate::import::{parse_date, ColumnMap, ColumnSpec, ImportReport, RowError};
+use crate::import::{ColumnMap, ColumnSpec, ImportReport, RowError};
 use crate::organisation::Page;
 use crate::tabular::Table;
 use crate::{now, scope, Actor, AuditEntry, Store, StoreError};
@@ -308,21 +308,7 @@ impl Store {
                 }
                 l
             });
-            let host = match map.get(row, "host_uscc") {
-                "" => None,
-                v => {
-                    let h = orgs.get(&v.to_uppercase()).map(|(id, _)| *id);
-                    if h.is_none() {
-                        errors.push(map.error(
-                            row,
-                            "host_uscc",
-                            "import.unknown_organisation",
-                            vec![("value", v.to_owned())],
-                        ));
-                    }
-                    h
-                }
-            };
+            let host = map.organisation(row, "host_uscc", &orgs, &mut errors).map(|(id, _)| id);
             let region = map.required(row, "region_code", &mut errors).and_then(|v| match RegionCode::parse(v) {
                 Ok(c) if !regions.iter().any(|r| r.code == c) => {
                     errors.push(map.error(row, "region_code", "region.unknown", vec![("code", c.to_string())]));
@@ -349,16 +335,7 @@ impl Store {
                     ));
                 }
             }
-            let approved_on = match map.get(row, "approved_on") {
-                "" => None,
-                v => {
-                    let d = parse_date(v);
-                    if d.is_none() {
-                        errors.push(map.error(row, "approved_on", "import.bad_date", vec![("value", v.to_owned())]));
-                    }
-                    d
-                }
-            };
+            let approved_on = map.optional_date(row, "approved_on", &mut errors);
             let status = match map.get(row, "status") {
                 "" => Some("operating"),
                 v => {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::db::{query, Row, Tx};
-use crate::import::{parse_date, ColumnMap, ColumnSpec, ImportReport, RowError};
+use crate::import::{ColumnMap, ColumnSpec, ImportReport, RowError};
 use crate::tabular::Table;
 use crate::{now, scope, Actor, AuditEntry, Store, StoreError};
 
@@ -209,13 +209,8 @@ impl Store {
         let mut seen: HashMap<String, usize> = HashMap::new();
         for row in &table.rows {
             let before = errors.len();
-            let org = map.required(row, "uscc", &mut errors).and_then(|u| {
-                let found = orgs.get(&u.to_uppercase()).cloned();
-                if found.is_none() {
-                    errors.push(map.error(row, "uscc", "import.unknown_organisation", vec![("value", u.to_owned())]));
-                }
-                found
-            });
+            let org =
+                map.required(row, "uscc", &mut errors).and_then(|_| map.organisation(row, "uscc", &orgs, &mut errors));
             let kind = map.required(row, "kind", &mut errors).and_then(|k| {
                 let found = parse_tier_kind(k);
                 if found.is_none() {
@@ -233,21 +228,10 @@ impl Store {
                     l
                 }
             };
-            let date = |key: &str, errors: &mut Vec<RowError>| match map.get(row, key) {
-                "" => None,
-                v => {
-                    let d = parse_date(v);
-                    if d.is_none() {
-                        errors.push(map.error(row, key, "import.bad_date", vec![("value", v.to_owned())]));
-                    }
-                    d
-                }
-            };
-            let valid_from = date("valid_from", &mut errors);
-            if map.get(row, "valid_from").is_empty() {
-                errors.push(map.error(row, "valid_from", "import.required", vec![("column", "有效期起".to_owned())]));
-            }
-            let valid_to = date("valid_to", &mut errors);
+            let valid_from = map
+                .required(row, "valid_from", &mut errors)
+                .and_then(|_| map.optional_date(row, "valid_from", &mut errors));
+            let valid_to = map.optional_date(row, "valid_to", &mut errors);
             let reference = map.get(row, "reference");
             if errors.len() == before {
                 if let (Some(org), Some(kind), Some(from)) = (org, kind, valid_from) {
