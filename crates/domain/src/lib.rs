@@ -7,6 +7,7 @@ pub mod access;
 pub mod activity;
 pub mod audit;
 pub mod index;
+pub mod indicator;
 #[cfg(test)]
 mod message_table;
 pub mod money;
