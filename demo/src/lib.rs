@@ -25,6 +25,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 mod activity;
+pub mod indicators;
 mod people;
 
 /// The seed of the published demo.
@@ -763,6 +764,12 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<LoadSummary, StoreErro
         reports.extend(activity::load_loans(store, actor, &set.loans, &set.loan_events).await?);
     }
     reports.push(store.import_events(actor, &scope, &set.events).await?);
+    store.install_catalogue(actor).await?;
+    store
+        .ensure_plan(actor, "annual_2022", 1, ("株洲市2022年科技工作目标", "Zhuzhou 2022 annual S&T targets"), 2022)
+        .await?;
+    reports.push(store.import_facts(actor, &scope, &indicators::facts(), "demo").await?);
+    reports.push(store.import_targets(actor, &scope, &indicators::targets()).await?);
     for r in &reports {
         if !r.is_ok() {
             let first = &r.errors[0];

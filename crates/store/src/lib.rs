@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod facts;
 pub mod import;
+pub mod indicator;
 pub mod organisation;
 pub mod person;
 pub mod platform;

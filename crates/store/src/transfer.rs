@@ -21,10 +21,12 @@ pub enum RegistryKind {
     Contract,
     Loan,
     Event,
+    Fact,
+    Target,
 }
 
 impl RegistryKind {
-    pub const ALL: [RegistryKind; 10] = [
+    pub const ALL: [RegistryKind; 12] = [
         RegistryKind::Organisation,
         RegistryKind::Tier,
         RegistryKind::Financials,
@@ -35,6 +37,8 @@ impl RegistryKind {
         RegistryKind::Contract,
         RegistryKind::Loan,
         RegistryKind::Event,
+        RegistryKind::Fact,
+        RegistryKind::Target,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,8 @@ impl RegistryKind {
             RegistryKind::Contract => "contract",
             RegistryKind::Loan => "loan",
             RegistryKind::Event => "event",
+            RegistryKind::Fact => "fact",
+            RegistryKind::Target => "target",
         }
     }
 
@@ -76,6 +82,8 @@ impl RegistryKind {
             RegistryKind::Contract => zh(crate::activity::CONTRACT_COLUMNS),
             RegistryKind::Loan => zh(crate::activity::LOAN_COLUMNS),
             RegistryKind::Event => zh(crate::activity::EVENT_COLUMNS),
+            RegistryKind::Fact => zh(crate::indicator::FACT_COLUMNS_SPEC),
+            RegistryKind::Target => zh(crate::indicator::TARGET_COLUMNS_SPEC),
         }
     }
 }
@@ -100,6 +108,8 @@ impl Store {
             RegistryKind::Contract => self.import_contracts(actor, scope, table).await,
             RegistryKind::Loan => self.import_loans(actor, scope, table).await,
             RegistryKind::Event => self.import_events(actor, scope, table).await,
+            RegistryKind::Fact => self.import_facts(actor, scope, table, &format!("import:{}", table.sheet)).await,
+            RegistryKind::Target => self.import_targets(actor, scope, table).await,
         }
     }
 
@@ -133,6 +143,16 @@ impl Store {
             }
             RegistryKind::Event => {
                 Ok(crate::activity::event_rows(&self.list_events_filtered(scope, &Default::default()).await?))
+            }
+            RegistryKind::Fact => Ok((kind.headers(), self.fact_rows(scope).await?)),
+            RegistryKind::Target => {
+                let year = time::OffsetDateTime::now_utc().year();
+                let mut rows = Vec::new();
+                // Targets of the plans of recent and coming years.
+                for y in year - 6..=year + 1 {
+                    rows.extend(self.target_rows(scope, y).await?);
+                }
+                Ok((kind.headers(), rows))
             }
         }
     }

@@ -117,7 +117,7 @@ async fn export(
             let (f, _, _) = filters::<super::activity::ActivityQuery>(&uri)?.event_filter()?;
             gaodi_store::activity::event_rows(&store.list_events_filtered(&scope, &f).await?)
         }
-        Kind::Tier | Kind::Financials | Kind::Ip => {
+        Kind::Tier | Kind::Financials | Kind::Ip | Kind::Fact | Kind::Target => {
             store.export_registry(kind, &scope, super::people::id_view(&me)).await?
         }
         Kind::Platform => {
