@@ -28,11 +28,17 @@ fn synthetic_uscc(body: &str) -> Uscc {
     Uscc::parse(&format!("{body}{check}")).expect("computed check character validates")
 }
 
+/// Loads the regions and the demo data set (no accounts).
+pub async fn load_data(store: &Store) -> Result<(), StoreError> {
+    load_regions(store).await?;
+    gaodi_demo::load(store, &Actor::system("demo")).await?;
+    Ok(())
+}
+
 /// Loads everything and (re)sets the demo accounts' one-time passwords.
 pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
     let actor = Actor::system("demo");
-    load_regions(store).await?;
-    gaodi_demo::load(store, &actor).await?;
+    load_data(store).await?;
     let uscc = synthetic_uscc("91430202MA4T00001");
     let org = match store.organisation_by_uscc(uscc.as_str()).await? {
         Some(o) => o,

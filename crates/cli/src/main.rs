@@ -4,6 +4,7 @@
 mod config;
 mod demo;
 mod index;
+mod indicators;
 mod rules;
 
 use std::io::{BufRead, Write as _};
@@ -53,6 +54,9 @@ enum Command {
     Demo {
         #[arg(long)]
         bind: Option<String>,
+        /// Load the demo data and exit without serving (accounts are not created).
+        #[arg(long)]
+        load_only: bool,
     },
     /// Manage users.
     #[command(subcommand)]
@@ -70,6 +74,9 @@ enum Command {
     /// Policy rules: high-tech enterprise, S&T SME, R&D super-deduction, Hunan R&D reward.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Indicators computed from the database: values, targets, status.
+    #[command(subcommand)]
+    Indicators(IndicatorsCommand),
     /// Export a registry in its import template's layout (an export re-imports unchanged).
     Export {
         kind: String,
@@ -122,6 +129,12 @@ enum RulesCommand {
 }
 
 #[derive(Subcommand)]
+enum IndicatorsCommand {
+    /// Every indicator of a region and period with target, comparator and status (CSV or JSON).
+    Show(indicators::ShowArgs),
+}
+
+#[derive(Subcommand)]
 enum IndexCommand {
     /// Build scores, aggregates and ranks from CSV files and a METHOD.toml.
     Build(index::IndexBuildArgs),
@@ -155,7 +168,7 @@ async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let file = cli.config.clone().or_else(|| std::env::var_os("GAODI_CONFIG").map(PathBuf::from));
     let bind_flag = match &cli.command {
-        Command::Serve { bind } | Command::Demo { bind } | Command::Healthcheck { bind } => bind.clone(),
+        Command::Serve { bind } | Command::Demo { bind, .. } | Command::Healthcheck { bind } => bind.clone(),
         _ => None,
     };
     let flags = Layer { database_url: cli.database.clone(), bind: bind_flag, ..Layer::default() };
@@ -165,7 +178,14 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve { .. } => {
             let store = open(&config).await?;
             ensure_admin(&store).await?;
+            store.install_catalogue(&Actor::system("catalogue")).await?;
             serve(&config, store, None).await
+        }
+        Command::Demo { load_only: true, .. } => {
+            let store = open(&config).await?;
+            demo::load_data(&store).await.context("loading the demo data")?;
+            println!("demo data loaded");
+            Ok(())
         }
         Command::Demo { .. } => {
             let store = open(&config).await?;
@@ -183,6 +203,11 @@ async fn run() -> anyhow::Result<()> {
         // Pure computation on files: no database involved.
         Command::Index(IndexCommand::Build(args)) => index::run(&args),
         Command::Rules(RulesCommand::Check(args)) => rules::run(&args),
+        Command::Indicators(IndicatorsCommand::Show(args)) => {
+            let store = open(&config).await?;
+            store.install_catalogue(&Actor::system("catalogue")).await?;
+            indicators::show(&store, &args).await
+        }
         Command::Import { kind, file } => import_command(&open(&config).await?, &kind, &file).await,
         Command::Export { kind, format, out } => {
             export_command(&open(&config).await?, &kind, &format, out.as_deref()).await
@@ -268,7 +293,7 @@ async fn serve(config: &Config, store: Store, accounts: Option<Vec<demo::DemoAcc
         secure_cookies: config.secure_cookies,
         body_limit: config.body_limit,
     };
-    let state = gaodi_web::AppState { store, settings: std::sync::Arc::new(settings) };
+    let state = gaodi_web::AppState::new(store, settings);
     let mut out = std::io::stdout().lock();
     writeln!(out, "gaodi is listening on http://{addr}/")?;
     if let Some(accounts) = accounts {

@@ -1163,3 +1163,101 @@ impl Store {
 pub fn value_text(value_e4: i64, decimals: u8) -> String {
     format_e4(value_e4, decimals)
 }
+
+impl Store {
+    /// Everything the indicator engine computes from, inside the scope: regions, memberships,
+    /// measures, definitions, every current region fact, the registry snapshot.
+    pub async fn indicator_inputs(&self, scope: &Scope) -> Result<gaodi_domain::indicator::engine::Inputs, StoreError> {
+        use gaodi_domain::indicator::engine::{FactIn, Inputs, RegionInfo};
+        let visible = self.scope_regions(scope).await?;
+        let regions = self
+            .regions()
+            .await?
+            .into_iter()
+            .filter(|r| visible.as_ref().is_none_or(|v| v.contains(r.code.as_str())))
+            .map(|r| RegionInfo {
+                code: r.code.to_string(),
+                name_zh: r.name_zh.clone(),
+                name_en: r.name_en.clone(),
+                is_park: r.kind.is_park(),
+            })
+            .collect();
+        let mut q = query(format!("select {FACT_COLUMNS} from fact where is_current = $1 and region_code is not null"))
+            .bind(true);
+        scope::restrict(self, &mut q, scope, Some("region_code"), None).await?;
+        let mut facts = Vec::new();
+        for r in self.db().fetch_all(q).await? {
+            let f = fact_record(&r)?;
+            let Ok(period) = Period::parse(&f.period) else { continue };
+            facts.push(FactIn {
+                fact_id: f.fact_id,
+                measure: f.measure_code,
+                region: f.region_code.unwrap_or_default(),
+                period,
+                source: f.source,
+                value_e4: f.value_e4,
+            });
+        }
+        Ok(Inputs {
+            regions,
+            memberships: self.memberships().await?,
+            measures: self.measures().await?,
+            definitions: self.indicator_definitions().await?,
+            facts,
+            snapshot: self.registry_snapshot(scope).await?,
+        })
+    }
+}
+
+impl Store {
+    /// The targets of `year` inside the scope, as the indicator engine reads them.
+    pub async fn target_inputs(
+        &self,
+        scope: &Scope,
+        year: i32,
+    ) -> Result<Vec<gaodi_domain::indicator::engine::TargetIn>, StoreError> {
+        Ok(self
+            .targets_for_year(scope, year)
+            .await?
+            .into_iter()
+            .filter_map(|t| {
+                Some(gaodi_domain::indicator::engine::TargetIn {
+                    indicator: t.indicator_code,
+                    region: t.region_code,
+                    period: Period::parse(&t.period).ok()?,
+                    comparator: Comparator::parse(&t.comparator).ok()?,
+                    value_e4: t.value_e4,
+                })
+            })
+            .collect())
+    }
+}
+
+impl Store {
+    /// A label for each record (name, number or title) of an entity, for drill-down lists.
+    pub async fn record_labels(
+        &self,
+        entity: Entity,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, String>, StoreError> {
+        let (table, id_col, label) = match entity {
+            Entity::Org => ("organisation", "organisation_id", "name"),
+            Entity::Person => ("person", "person_id", "name"),
+            Entity::Platform => ("platform", "platform_id", "name"),
+            Entity::Ip => ("ip_item", "ip_item_id", "registration_no || ' ' || title"),
+            Entity::Award => ("award", "award_id", "project_title"),
+            Entity::Contract => ("tech_contract", "tech_contract_id", "contract_no || ' ' || title"),
+            Entity::Loan => ("loan", "loan_id", "contract_no || ' ' || bank"),
+        };
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut q = query(format!("select {id_col} as id, {label} as label from {table} where {id_col} in ("));
+            let marks = q.bind_list(chunk.iter().copied());
+            q.push_sql(&format!("{marks})"));
+            for r in self.db().fetch_all(q).await? {
+                out.insert(r.get::<i64>("id")?, r.get::<String>("label")?);
+            }
+        }
+        Ok(out)
+    }
+}

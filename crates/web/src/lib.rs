@@ -9,6 +9,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod indicators;
 pub mod pages;
 mod render;
 
@@ -50,6 +51,14 @@ impl Default for WebSettings {
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<WebSettings>,
+    /// The indicator engine's inputs per scope, valid until the next write.
+    pub indicators: Arc<indicators::IndicatorCache>,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: WebSettings) -> AppState {
+        AppState { store, settings: Arc::new(settings), indicators: Arc::default() }
+    }
 }
 
 #[derive(Clone, Default)]

@@ -103,6 +103,7 @@ fn concrete(app: &TestApp, path: &str, f: &Fixtures) -> String {
     };
     path.replace("{code}", if path.contains("periods") { "2021Q3" } else { "430202" })
         .replace("{kind}", "organisation")
+        .replace("{indicator}", "hte_count")
         .replace("{year}", "2021")
         .replace("{id}", &id.to_string())
 }
@@ -244,7 +245,10 @@ async fn every_page_as_every_role() {
     let victim = app.ids["expert"];
     let admin_only = ["admin"];
     let readers = ["admin", "city", "district", "enterprise", "leader"];
+    let indicator_readers = ["admin", "city", "district", "leader"];
     let pages: Vec<(&str, String, &[&str])> = vec![
+        ("get", "/indicators".into(), &indicator_readers),
+        ("get", "/indicators/hte_count".into(), &indicator_readers),
         ("get", "/".into(), &[]),
         ("get", "/regions".into(), &[]),
         ("get", "/regions?year=2017".into(), &[]),

@@ -406,7 +406,7 @@ const INDICATORS: &[IndicatorRow] = {
             "S&T commissioners",
             "名",
             "persons",
-            Some(r#"count(person where role = "commissioner" valid_at period)"#),
+            Some(r#"count(person where role = "commissioner")"#),
             Sum,
             Last,
             0,

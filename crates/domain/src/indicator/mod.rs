@@ -22,6 +22,7 @@
 //! | `indicator.invalid_direction` | Direction "{value}" is not recognised; accepted: up, down. | 方向“{value}”无法识别；可接受：up、down。 |
 
 pub mod catalogue;
+pub mod engine;
 pub mod registry;
 pub mod status;
 

@@ -78,9 +78,8 @@ impl Entity {
             Entity::Org => &["kind", "industry", "tier"],
             Entity::Person => &["role"],
             Entity::Platform => &["kind", "level", "status"],
-            Entity::Ip => &["kind"],
+            Entity::Ip | Entity::Contract => &["kind"],
             Entity::Award => &["category", "level", "grade"],
-            Entity::Contract => &["kind"],
             Entity::Loan => &["scheme", "status"],
         }
     }

@@ -3,6 +3,7 @@
 //! `{"error": {"code", "message", "field", "args", "request_id"}}` in the caller's language.
 
 pub mod activity;
+pub mod indicators;
 pub mod openapi;
 pub mod people;
 pub mod registry;
@@ -38,6 +39,7 @@ pub fn routes() -> Vec<&'static ApiRoute> {
         registry::ROUTES,
         people::ROUTES,
         activity::ROUTES,
+        indicators::ROUTES,
         // more feature tables here
     ];
     tables.iter().flat_map(|t| t.iter()).collect()
@@ -66,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(registry::router())
         .merge(people::router())
         .merge(activity::router())
+        .merge(indicators::router())
 }
 
 fn invalid<E>(field: &'static str) -> impl Fn(E) -> AppError

@@ -4,6 +4,7 @@
 mod activity;
 mod home;
 mod imports;
+mod indicators;
 mod organisations;
 mod people;
 mod platforms;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(imports::router())
         .merge(activity::router())
+        .merge(indicators::router())
 }
 
 /// A second-level navigation link.
@@ -130,11 +132,17 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
         NavItem { key: "nav.people", href: Some("/people"), active: path.starts_with("/people"), children: Vec::new() },
         soon("nav.projects"),
         soon("nav.collection"),
-        soon("nav.indicators"),
+        NavItem {
+            key: "nav.indicators",
+            href: Some("/indicators"),
+            active: path.starts_with("/indicators"),
+            children: Vec::new(),
+        },
         soon("nav.reports"),
         NavItem { key: "nav.system", href: None, active: system.iter().any(|l| l.active), children: system },
     ]
     .into_iter()
+    .filter(|i| i.key != "nav.indicators" || crate::indicators::INDICATOR_READERS.contains(&role.as_str()))
     .map(|mut i| {
         // The system section is a group header, always shown with its links.
         if i.key == "nav.system" {

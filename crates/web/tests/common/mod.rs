@@ -6,7 +6,6 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use gaodi_domain::access::{Role, Username};
 use gaodi_domain::organisation::{uscc_check_char, OrganisationKind, Uscc};
@@ -83,6 +82,7 @@ pub async fn spawn_app_with(settings: WebSettings) -> TestApp {
     let actor = Actor::system("test");
     let (regions, memberships) = zhuzhou_seed();
     store.load_regions(&actor, &regions, &memberships).await.unwrap();
+    store.install_catalogue(&actor).await.unwrap();
     let org = |body: &str, name: &str, region: &str| {
         NewOrganisation::basic(
             Uscc::parse(&uscc(body)).unwrap(),
@@ -114,7 +114,7 @@ pub async fn spawn_app_with(settings: WebSettings) -> TestApp {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState { store: store.clone(), settings: Arc::new(settings) };
+    let state = AppState::new(store.clone(), settings);
     tokio::spawn(gaodi_web::serve(listener, state, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),
