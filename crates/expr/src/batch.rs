@@ -160,6 +160,15 @@ impl Vals<'_> {
         }
     }
 
+    /// Calls `f(row, value)` for every row: one match, then a plain loop.
+    fn for_each_row(&self, len: usize, mut f: impl FnMut(usize, f64)) {
+        match self {
+            Vals::Const(c) => (0..len).for_each(|i| f(i, *c)),
+            Vals::Borrowed(v) => v.iter().enumerate().for_each(|(i, &x)| f(i, x)),
+            Vals::Owned(v) => v.iter().enumerate().for_each(|(i, &x)| f(i, x)),
+        }
+    }
+
     /// Whether some row satisfies `f` (a branch-free fold, so it vectorises).
     fn any(&self, f: impl Fn(f64) -> bool) -> bool {
         match self {
@@ -210,6 +219,30 @@ fn zip_map<'a>(l: Vals<'a>, r: Vals<'a>, len: usize, f: impl Fn(f64, f64) -> f64
         (Vals::Borrowed(a), Vals::Const(b)) => Vals::Owned(a.iter().map(|&x| f(x, b)).collect()),
         (Vals::Borrowed(a), Vals::Borrowed(b)) => {
             debug_assert_eq!(a.len(), len);
+            Vals::Owned(a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect())
+        }
+    }
+}
+
+/// As [`zip_map`], but never writes into the right operand's buffer (a divisor is needed
+/// afterwards to tell division by zero from overflow).
+fn map_keeping_right<'a>(l: Vals<'a>, r: &Vals<'a>, len: usize, f: impl Fn(f64, f64) -> f64) -> Vals<'a> {
+    match (l, r) {
+        (Vals::Owned(mut a), r) => {
+            match r {
+                Vals::Const(b) => a.iter_mut().for_each(|x| *x = f(*x, *b)),
+                Vals::Borrowed(b) => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x = f(*x, y)),
+                Vals::Owned(b) => a.iter_mut().zip(b).for_each(|(x, &y)| *x = f(*x, y)),
+            }
+            Vals::Owned(a)
+        }
+        (Vals::Const(a), Vals::Const(b)) => Vals::Const(f(a, *b)),
+        (Vals::Const(a), Vals::Borrowed(b)) => Vals::Owned(b.iter().map(|&y| f(a, y)).collect()),
+        (Vals::Const(a), Vals::Owned(b)) => Vals::Owned(b.iter().map(|&y| f(a, y)).collect()),
+        (Vals::Borrowed(a), Vals::Const(b)) => Vals::Owned(a.iter().map(|&x| f(x, *b)).collect()),
+        (Vals::Borrowed(a), Vals::Borrowed(b)) => Vals::Owned(a.iter().zip(b.iter()).map(|(&x, &y)| f(x, y)).collect()),
+        (Vals::Borrowed(a), Vals::Owned(b)) => {
+            debug_assert_eq!(b.len(), len);
             Vals::Owned(a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect())
         }
     }
@@ -323,30 +356,32 @@ impl<'a> Ctx<'_, 'a> {
             let f = move |x, y| if compare(op, x, y).unwrap_or(false) { 1.0 } else { 0.0 };
             return Node { vals: zip_map(a.vals, b.vals, self.len, f), status };
         }
-        // Rows dividing by zero, noted before the divisor's buffer is reused.
-        let zero_rows: Option<Vec<bool>> = (op == BinaryOp::Div && b.vals.any(|y| y == 0.0))
-            .then(|| (0..self.len).map(|i| b.vals.at(i) == 0.0).collect());
-        let vals = match op {
-            BinaryOp::Add => zip_map(a.vals, b.vals, self.len, |x, y| x + y),
-            BinaryOp::Sub => zip_map(a.vals, b.vals, self.len, |x, y| x - y),
-            BinaryOp::Mul => zip_map(a.vals, b.vals, self.len, |x, y| x * y),
-            BinaryOp::Div => zip_map(a.vals, b.vals, self.len, |x, y| x / y),
-            _ => zip_map(a.vals, b.vals, self.len, f64::powf),
+        let (vals, divisor) = match op {
+            BinaryOp::Add => (zip_map(a.vals, b.vals, self.len, |x, y| x + y), None),
+            BinaryOp::Sub => (zip_map(a.vals, b.vals, self.len, |x, y| x - y), None),
+            BinaryOp::Mul => (zip_map(a.vals, b.vals, self.len, |x, y| x * y), None),
+            BinaryOp::Div => (map_keeping_right(a.vals, &b.vals, self.len, |x, y| x / y), Some(b.vals)),
+            _ => (zip_map(a.vals, b.vals, self.len, f64::powf), None),
         };
         let mut node = Node { vals, status };
-        if zero_rows.is_some() || node.vals.any(|x| !x.is_finite()) {
-            let div = zero_rows.as_ref().map(|_| self.reason(Reason::DivisionByZero(span)));
+        // A finite number divided by zero is infinite or NaN, so one check finds both cases;
+        // only then are the rows told apart (the divisor was kept for this).
+        if node.vals.any(|x| !x.is_finite()) {
             let non_finite = self.reason(Reason::NonFinite(span));
+            let div =
+                divisor.as_ref().filter(|d| d.any(|y| y == 0.0)).map(|_| self.reason(Reason::DivisionByZero(span)));
             let st = node.status.get_or_insert_with(|| vec![0; self.len]);
-            for (i, s) in st.iter_mut().enumerate() {
-                if *s != 0 {
-                    continue;
+            node.vals.for_each_row(self.len, |i, x| {
+                if st[i] == 0 && !x.is_finite() {
+                    st[i] = non_finite;
                 }
-                if zero_rows.as_ref().is_some_and(|z| z[i]) {
-                    *s = div.unwrap_or(non_finite);
-                } else if !node.vals.at(i).is_finite() {
-                    *s = non_finite;
-                }
+            });
+            if let (Some(divisor), Some(div)) = (divisor, div) {
+                divisor.for_each_row(self.len, |i, y| {
+                    if y == 0.0 && st[i] == non_finite {
+                        st[i] = div;
+                    }
+                });
             }
         }
         node
@@ -357,16 +392,14 @@ impl<'a> Ctx<'_, 'a> {
         let status = match (a.status, b.status) {
             (sa, None) => sa,
             (sa, Some(mut sb)) => {
-                for (i, s) in sb.iter_mut().enumerate() {
+                a.vals.for_each_row(self.len, |i, x| {
                     let left = sa.as_ref().map_or(0, |sa| sa[i]);
-                    *s = if left != 0 {
-                        left
-                    } else if a.vals.at(i) == decides {
-                        0
-                    } else {
-                        *s
-                    };
-                }
+                    if left != 0 {
+                        sb[i] = left;
+                    } else if x == decides {
+                        sb[i] = 0;
+                    }
+                });
                 Some(sb)
             }
         };
@@ -384,12 +417,12 @@ impl<'a> Ctx<'_, 'a> {
             c.status
         } else {
             let mut st = c.status.unwrap_or_else(|| vec![0; self.len]);
-            for (i, s) in st.iter_mut().enumerate() {
-                if *s == 0 {
-                    let branch = if c.vals.at(i) != 0.0 { &t.status } else { &e.status };
-                    *s = branch.as_ref().map_or(0, |b| b[i]);
+            c.vals.for_each_row(self.len, |i, x| {
+                if st[i] == 0 {
+                    let branch = if x != 0.0 { &t.status } else { &e.status };
+                    st[i] = branch.as_ref().map_or(0, |b| b[i]);
                 }
-            }
+            });
             Some(st)
         };
         let vals = match c.vals {
