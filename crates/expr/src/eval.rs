@@ -111,7 +111,7 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
 
     fn call(&self, func: Func, args: &[Expr], span: Span, unit: E::Unit, shift: i32) -> Result<Value, NoValue> {
         let not_checked = NoValue::NotTypeChecked { span };
-        // The whole-number second argument, shifted into a period offset where needed.
+        // The whole-number second argument (`n` of `lag`, `cagr` and `round`).
         let whole = || args.get(1).and_then(Expr::whole_number).and_then(|n| i32::try_from(n).ok());
         let arg = |i: usize| args.get(i).ok_or_else(|| not_checked.clone());
         let n = match func {

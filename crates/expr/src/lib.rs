@@ -24,6 +24,39 @@
 //!   `abs`), agreeing row by row. No value is a [`NoValue`] with its reason, never 0.
 //! - Errors: every type has `code()` (i18n key), `args()` and an English `Display`; the table
 //!   is in `error.rs`. [`render_caret`] underlines a span for the terminal.
+//!
+//! ```
+//! use gaodi_expr::{eval, parse, Env, NoValue, RegistryQuery, Value};
+//!
+//! /// Yearly figures of one region: (code, period shift) → value.
+//! struct Figures(Vec<(&'static str, i32, f64)>);
+//!
+//! impl Env for Figures {
+//!     type Unit = ();
+//!     fn value(&self, code: &str, _: (), shift: i32) -> Result<f64, NoValue> {
+//!         let found = self.0.iter().find(|(c, s, _)| *c == code && *s == shift);
+//!         found.map(|f| f.2).ok_or_else(|| NoValue::Missing { code: code.into(), unit: "430200".into(), shift })
+//!     }
+//!     fn registry(&self, q: &RegistryQuery, _: (), shift: i32) -> Result<f64, NoValue> {
+//!         Err(NoValue::Missing { code: q.to_string(), unit: "430200".into(), shift })
+//!     }
+//!     fn children(&self, _: (), _: i32) -> Vec<()> { Vec::new() }
+//!     fn parent(&self, _: (), _: i32) -> Option<()> { None }
+//!     fn periods_per_year(&self) -> i32 { 1 }
+//!     fn label(&self, _: ()) -> String { "430200".into() }
+//! }
+//!
+//! let env = Figures(vec![("rd", 0, 140.0), ("gdp", 0, 4000.0), ("rd", -1, 125.0)]);
+//! let intensity = parse("round(100 * rd / gdp, 2)").unwrap();
+//! assert_eq!(eval(&intensity, &env, ()), Ok(Value::Number(3.5)));
+//! assert_eq!(eval(&parse("round(yoy(rd), 1)").unwrap(), &env, ()), Ok(Value::Number(12.0)));
+//! let missing = eval(&parse("rd / lag(gdp, 1)").unwrap(), &env, ()).unwrap_err();
+//! assert_eq!(missing.to_string(), "no value for `gdp` at 430200, period offset -1");
+//!
+//! let error = parse("100 * rd / gdpx(1)").unwrap_err();
+//! assert_eq!(error.to_string(), "unknown function `gdpx` at 11..15; the functions are if, lag, yoy, cagr, sum_children, share_of_parent, round, min, max, abs, count, sum");
+//! assert_eq!(error.code(), "expr.unknown_function_no_suggestion");
+//! ```
 
 mod ast;
 mod batch;

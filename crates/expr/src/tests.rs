@@ -430,6 +430,21 @@ fn a_hand_built_ill_typed_tree_has_no_value() {
     let cond = parse("1 > 2").unwrap();
     let bad = Expr::new(ExprKind::Binary(BinaryOp::Add, Box::new(cond.clone()), Box::new(cond)), Span::new(0, 9));
     assert_eq!(eval(&bad, &TestEnv::new(), 0), Err(NoValue::NotTypeChecked { span: Span::new(0, 5) }));
+    let columns = |_: &str| -> Option<Column<'static>> { None };
+    assert!(matches!(eval_batch(&bad, &columns, 2), Err(BatchError::Type(_))));
+    // Calls of the wrong shape: the type check reports them as the parser would.
+    let a = parse("a").unwrap();
+    let call = |func, args| Expr::new(ExprKind::Call(func, args), Span::new(0, 9));
+    let no_args = call(Func::Min, vec![]);
+    assert_eq!(check(&no_args).unwrap_err().code(), "expr.too_few_arguments");
+    assert_eq!(eval(&no_args, &TestEnv::new(), 0), Err(NoValue::NotTypeChecked { span: Span::new(0, 9) }));
+    assert!(matches!(eval_batch(&no_args, &columns, 2), Err(BatchError::Type(_))));
+    let lag = call(Func::Lag, vec![a.clone(), a.clone()]);
+    assert_eq!(
+        check(&lag).unwrap_err().to_string(),
+        "the second argument of `lag` must be a whole number from 0 to 1200, found `a` at 0..1"
+    );
+    assert_eq!(check(&call(Func::Abs, vec![a.clone(), a])).unwrap_err().code(), "expr.wrong_arity");
 }
 
 // ---------------------------------------------------------------------------------------
