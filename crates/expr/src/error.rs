@@ -232,11 +232,7 @@ impl ParseError {
             | K::ExpectedRegistryClause { function, found } => vec![s("function", function), span, s("found", found)],
             K::UnknownFunction { name, suggestion } => match suggestion {
                 Some(suggestion) => vec![s("name", name), span, s("suggestion", suggestion)],
-                None => {
-                    let mut known: Vec<&str> = crate::ast::Func::ALL.iter().map(|f| f.name()).collect();
-                    known.extend(["count", "sum"]);
-                    vec![s("name", name), span, ("known", known.join(", "))]
-                }
+                None => vec![s("name", name), span, ("known", known_functions())],
             },
             K::WrongArity { function, expected, found } => {
                 vec![s("function", function), s("expected", expected), s("found", found), span]
@@ -255,6 +251,13 @@ impl ParseError {
             K::StringOutsideFilter | K::ExpectedNumber | K::ExpectedCondition | K::BranchMismatch => vec![span],
         }
     }
+}
+
+/// Every function name, as listed in `expr.unknown_function_no_suggestion`.
+fn known_functions() -> String {
+    let mut known: Vec<&str> = crate::ast::Func::ALL.iter().map(|f| f.name()).collect();
+    known.extend(["count", "sum"]);
+    known.join(", ")
 }
 
 impl fmt::Display for ParseError {
@@ -290,8 +293,7 @@ impl fmt::Display for ParseError {
                 write!(f, "unknown function `{name}` at {span}; did you mean `{suggestion}`?")
             }
             K::UnknownFunction { name, suggestion: None } => {
-                let known = &self.args()[2].1;
-                write!(f, "unknown function `{name}` at {span}; the functions are {known}")
+                write!(f, "unknown function `{name}` at {span}; the functions are {}", known_functions())
             }
             K::WrongArity { function, expected, found } => {
                 write!(f, "`{function}` takes {expected} argument(s), found {found} at {span}")
