@@ -244,6 +244,8 @@ pub enum Literal {
 pub enum PeriodPoint {
     PeriodStart,
     PeriodEnd,
+    /// Records that began within the period (new certificates, permits, approvals).
+    Started,
 }
 
 impl PeriodPoint {
@@ -252,6 +254,7 @@ impl PeriodPoint {
         match self {
             PeriodPoint::PeriodStart => "period_start",
             PeriodPoint::PeriodEnd => "period_end",
+            PeriodPoint::Started => "started",
         }
     }
 }

@@ -31,7 +31,7 @@
 //! | `expr.expected_filter_field` | expected a field name after `{after}` at {span}, found `{found}` | 第 {span} 处“{after}”之后应为字段名，实际为“{found}” |
 //! | `expr.expected_filter_operator` | expected a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`) after `{field}` at {span}, found `{found}` | 第 {span} 处“{field}”之后应为比较符（`=`、`!=`、`<`、`<=`、`>`、`>=`），实际为“{found}” |
 //! | `expr.expected_filter_value` | expected a string or a number after `{op}` at {span}, found `{found}` | 第 {span} 处“{op}”之后应为字符串或数字，实际为“{found}” |
-//! | `expr.expected_period_point` | expected `period_start` or `period_end` after `valid_at` at {span}, found `{found}` | 第 {span} 处 `valid_at` 之后应为 `period_start` 或 `period_end`，实际为“{found}” |
+//! | `expr.expected_period_point` | expected `period_start`, `period_end` or `started` after `valid_at` at {span}, found `{found}` | 第 {span} 处 `valid_at` 之后应为 `period_start`、`period_end` 或 `started`，实际为“{found}” |
 //! | `expr.expected_registry_clause` | expected `where`, `and`, `valid_at` or `)` in `{function}(...)` at {span}, found `{found}` | `{function}(...)` 中第 {span} 处应为 `where`、`and`、`valid_at` 或“)”，实际为“{found}” |
 //! | `expr.expected_number` | expected a number at {span}, found a condition (true or false) | 第 {span} 处应为数值，实际为条件（真或假） |
 //! | `expr.expected_condition` | expected a condition (true or false) at {span}, found a number | 第 {span} 处应为条件（真或假），实际为数值 |
@@ -334,7 +334,7 @@ impl fmt::Display for ParseError {
                 write!(f, "expected a string or a number after `{op}` at {span}, found `{found}`")
             }
             K::ExpectedPeriodPoint { found } => {
-                write!(f, "expected `period_start` or `period_end` after `valid_at` at {span}, found `{found}`")
+                write!(f, "expected `period_start`, `period_end` or `started` after `valid_at` at {span}, found `{found}`")
             }
             K::ExpectedRegistryClause { function, found } => write!(
                 f,

@@ -14,7 +14,7 @@
 //!   indicators (`[a-z_][a-z0-9_]*`); functions `if(c, a, b)`, `lag(x, n)`, `yoy(x)`,
 //!   `cagr(x, n)`, `sum_children(x)`, `share_of_parent(x)`, `round(x, n)`, `min(…)`, `max(…)`,
 //!   `abs(x)`; registry aggregates `count(entity [where field op literal (and …)*] [valid_at
-//!   period_start|period_end])` and `sum(entity.field …)` with string literals in double quotes.
+//!   period_start|period_end|started])` (`started`: records that began within the period) and `sum(entity.field …)` with string literals in double quotes.
 //!   Precedence: `parser.rs`.
 //! - Pipeline: [`parse`] (lexer → Pratt parser → type check [`check`]) gives an [`Expr`] with
 //!   byte spans; `Display` prints canonical source that parses back to an equal tree.

@@ -275,6 +275,7 @@ impl Parser<'_> {
                     query.valid_at = Some(match &self.peek().tok {
                         Tok::Ident(word) if word == "period_start" => PeriodPoint::PeriodStart,
                         Tok::Ident(word) if word == "period_end" => PeriodPoint::PeriodEnd,
+                        Tok::Ident(word) if word == "started" => PeriodPoint::Started,
                         _ => return Err(self.unexpected(open, |found| K::ExpectedPeriodPoint { found })),
                     });
                     self.advance();

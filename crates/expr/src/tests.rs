@@ -1138,3 +1138,12 @@ mod reference {
         }
     }
 }
+
+#[test]
+fn valid_at_started_parses_and_prints_back() {
+    let src = r#"count(person where role = "foreign_expert" valid_at started)"#;
+    let e = parse(src).unwrap();
+    let refs = e.references();
+    assert_eq!(refs.registry[0].valid_at, Some(PeriodPoint::Started));
+    assert_eq!(e.to_string(), src);
+}
