@@ -34,6 +34,7 @@
 //! removes them from ranking), upstream-imputed flags (§3.2), an output factor (§3.8).
 
 pub mod aggregate;
+pub mod definition;
 pub mod framework;
 pub mod impute;
 pub mod method;
