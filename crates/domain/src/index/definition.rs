@@ -788,7 +788,7 @@ pub fn panel_from_values(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
 
     use super::*;
@@ -855,31 +855,46 @@ mod tests {
         );
     }
 
-    #[test]
-    fn messages_are_in_both_locales() {
+    /// Asserts that every i18n key is in both locale files.
+    pub(crate) fn assert_in_locales(codes: &[&str]) {
         for text in [include_str!("../../../../locales/en.toml"), include_str!("../../../../locales/zh-CN.toml")] {
             let table: toml::Table = toml::from_str(text).unwrap();
-            let index = table["index"].as_table().unwrap();
-            for key in [
-                "syntax",
-                "invalid_code",
-                "empty_name",
-                "bad_year",
-                "bad_version",
-                "bad_direction",
-                "half_bounds",
-                "bad_transform",
-                "missing_weight",
-                "group_mean",
-                "framework",
-                "method",
-            ] {
-                assert!(index["definition"].get(key).is_some(), "index.definition.{key}");
-            }
-            for key in ["duplicate", "not_finite"] {
-                assert!(index["values"].get(key).is_some(), "index.values.{key}");
+            for code in codes {
+                let mut node = Some(&table);
+                let mut parts = code.split('.').peekable();
+                while let Some(part) = parts.next() {
+                    let value = node.and_then(|t| t.get(part));
+                    if parts.peek().is_none() {
+                        assert!(value.is_some_and(toml::Value::is_str), "{code} is not in a locale file");
+                    }
+                    node = value.and_then(toml::Value::as_table);
+                }
             }
         }
+    }
+
+    #[test]
+    fn messages_are_in_both_locales() {
+        use DefinitionErrorKind as K;
+        let kinds = [
+            K::Syntax { message: String::new() },
+            K::InvalidCode { value: String::new() },
+            K::EmptyName,
+            K::BadYear { value: 0 },
+            K::BadVersion,
+            K::BadDirection { value: 0 },
+            K::HalfBounds,
+            K::BadTransform { value: String::new() },
+            K::MissingWeight,
+            K::GroupMean,
+            K::Framework(FrameworkError::NoRoot),
+            K::Method(MethodError::Conflict { section: "", first: "", second: "" }),
+        ];
+        let location = Location { line: None, field: String::new() };
+        let mut codes: Vec<&str> =
+            kinds.into_iter().map(|kind| DefinitionError { location: location.clone(), kind }.code()).collect();
+        codes.extend(["index.values.duplicate", "index.values.not_finite"]);
+        assert_in_locales(&codes);
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub mod normalise;
 pub mod rank;
 pub mod stats;
 pub mod treat;
+pub mod whatif;
 
 #[cfg(test)]
 mod tests;
