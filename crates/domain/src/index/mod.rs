@@ -34,13 +34,17 @@
 //! removes them from ranking), upstream-imputed flags (§3.2), an output factor (§3.8).
 
 pub mod aggregate;
+pub mod attribution;
+pub mod definition;
 pub mod framework;
 pub mod impute;
 pub mod method;
 pub mod normalise;
 pub mod rank;
+pub mod sensitivity;
 pub mod stats;
 pub mod treat;
+pub mod whatif;
 
 #[cfg(test)]
 mod tests;
