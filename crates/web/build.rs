@@ -13,6 +13,7 @@ const VENDOR: &[(&str, &str)] = &[
     ("htmx.org/dist/htmx.min.js", "htmx.min.js"),
     ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-bundle.js"),
     ("swagger-ui-dist/swagger-ui.css", "swagger-ui.css"),
+    ("echarts/dist/echarts.min.js", "echarts.min.js"),
 ];
 
 fn main() {
