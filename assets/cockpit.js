@@ -186,6 +186,10 @@
     $("ck-error-message").textContent = message;
     $("ck-error").hidden = false;
     $("ck-body").hidden = true;
+    // A region that is unknown or outside the caller's scope: offer the way back.
+    var state = readState();
+    $("ck-overview").hidden = !state.region;
+    $("ck-overview").setAttribute("href", "/" + queryOf({ period: state.period }));
     showStatus("");
     setBusy(false);
   }
