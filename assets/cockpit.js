@@ -580,10 +580,7 @@
     clear(box);
     var url = (config.maps || {})[data.region.code];
     var m = data.map;
-    if (!url) {
-      box.appendChild(noData(label("no_map")));
-      return null;
-    }
+    if (!url) return renderLocator(data, box);
     var values = (m && m.values) || [];
     var caption = m ? titleOf(m) + " \u00b7 " + periodLabel(data.period) : label("map");
     var names = {};
@@ -616,6 +613,9 @@
         });
         var features = (reg.geo.features || []).map(function (f) {
           return f.properties || {};
+        });
+        features.forEach(function (f) {
+          if (!names[f.code]) names[f.code] = featureName(f);
         });
         var nums = values.map(function (v) { return num(v.value); }).filter(function (n) { return n !== null; });
         var chart = newChart(chartBox);
@@ -686,6 +686,95 @@
         chartBox.appendChild(noData(label("no_map") + " " + (e && e.message ? e.message : "")));
       },
     );
+  }
+
+  /** A map feature's name in the page's language (the API's names come first). */
+  function featureName(props) {
+    return (EN && props.name_en) || props.name || props.code;
+  }
+
+  /**
+   * No map of this region's districts: show where the region lies on a map that holds it, so a
+   * neighbour is one click away.
+   */
+  function renderLocator(data, box) {
+    var code = data.region.code;
+    var mine = seq;
+    var urls = Object.keys(config.maps || {}).map(function (k) {
+      return config.maps[k];
+    });
+    return Promise.all(
+      urls.map(function (u) {
+        return geoMap(u).catch(function () {
+          return null;
+        });
+      }),
+    ).then(function (regs) {
+      if (mine !== seq) return;
+      var holds = function (r) {
+        return r && (r.geo.features || []).some(function (f) { return (f.properties || {}).code === code; });
+      };
+      var reg = regs.filter(holds)[0];
+      if (!reg) {
+        box.appendChild(noData(label("no_map")));
+        return;
+      }
+      var features = reg.geo.features.map(function (f) {
+        return f.properties || {};
+      });
+      var chartBox = el("div", { className: "ck-chart", role: "img", "aria-label": label("map_locator") });
+      chartBox.setAttribute("data-code", "");
+      box.appendChild(
+        el("figure", { className: "ck-fig ck-fig-map ck-locator" }, [el("figcaption", { text: data.region.name }), chartBox]),
+      );
+      box.appendChild(el("p", { className: "ck-hint muted", text: label("map_locator") }));
+      var nameOf = function (c) {
+        if (c === code) return data.region.name;
+        var f = features.filter(function (x) { return x.code === c; })[0];
+        return f ? featureName(f) : c;
+      };
+      var chart = newChart(chartBox);
+      chart.setOption({
+        animation: false,
+        tooltip: {
+          trigger: "item",
+          formatter: function (p) {
+            var span = document.createElement("span");
+            span.textContent = nameOf(p.name);
+            return span.outerHTML + (p.name === code ? "" : "<br><small>" + label("map_hint") + "</small>");
+          },
+        },
+        series: [
+          {
+            type: "map",
+            map: reg.name,
+            nameProperty: "code",
+            roam: false,
+            selectedMode: false,
+            layoutCenter: ["50%", "50%"],
+            layoutSize: "95%",
+            itemStyle: { areaColor: NO_DATA_FILL, borderColor: "#ffffff", borderWidth: 1.5 },
+            emphasis: { itemStyle: { areaColor: "#9cc3ea" } },
+            label: {
+              show: true,
+              fontSize: 11,
+              color: "#1f2933",
+              formatter: function (p) {
+                return nameOf(p.name);
+              },
+            },
+            data: features.map(function (f) {
+              return f.code === code
+                ? { name: f.code, itemStyle: { areaColor: "#f5a623" }, label: { fontWeight: "bold" } }
+                : { name: f.code };
+            }),
+          },
+        ],
+      });
+      chart.on("click", function (p) {
+        if (p.componentType === "series" && p.name && p.name !== code) switchRegion(p.name);
+      });
+    });
   }
 
   function renderTargets(targets) {

@@ -144,6 +144,7 @@ describe('gaodi cockpit', () => {
       await waitForPath(page, '/', { search: (q) => q.get('region') === '430211' && q.get('period') === '2022' });
       await cockpitReady(page, { region: '430211', period: '2022' });
       assert.match(await page.locator('#ck-where').innerText(), /天元区/);
+      assert.ok((await page.locator('#ck-map svg').count()) > 0, 'the district view still shows a map (where it lies)');
       await page.goBack();
       await waitForPath(page, '/', { search: (q) => !q.get('region') && q.get('period') === '2022' });
       await cockpitReady(page, { region: '430200', period: '2022' });

@@ -36,6 +36,7 @@ const SCRIPT_LABELS: &[&str] = &[
     "cockpit.loading",
     "cockpit.map",
     "cockpit.map_hint",
+    "cockpit.map_locator",
     "cockpit.month",
     "cockpit.network_error",
     "cockpit.no_data",
