@@ -13,6 +13,7 @@ const VENDOR: &[(&str, &str)] = &[
     ("htmx.org/dist/htmx.min.js", "htmx.min.js"),
     ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-bundle.js"),
     ("swagger-ui-dist/swagger-ui.css", "swagger-ui.css"),
+    ("echarts/dist/echarts.min.js", "echarts.min.js"),
 ];
 
 fn main() {
@@ -22,6 +23,11 @@ fn main() {
     println!("cargo:rerun-if-changed={}", root.join("package-lock.json").display());
     println!("cargo:rerun-if-changed={}", root.join("assets").display());
     println!("cargo:rerun-if-changed={}", root.join("locales").display());
+    // Worktrees sharing one CARGO_TARGET_DIR get the same hash for this script's output (cargo
+    // hashes path packages relative to the workspace), so a run from another checkout, whose
+    // files above did not change, would look fresh and embed that checkout's assets. The
+    // directory cargo runs in tells the checkouts apart.
+    println!("cargo:rerun-if-env-changed=PWD");
 
     if VENDOR.iter().any(|(src, _)| !node_modules.join(src).exists()) {
         let status = Command::new("npm")
