@@ -43,7 +43,8 @@ pub async fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<()> {
         other => bail!("--lang: \"{other}\" is not recognised; accepted: zh, en"),
     };
     let today = match &args.as_of {
-        Some(d) => gaodi_store::import::parse_date(d).with_context(|| format!("--as-of: \"{d}\" is not a date (YYYY-MM-DD)"))?,
+        Some(d) => gaodi_store::import::parse_date(d)
+            .with_context(|| format!("--as-of: \"{d}\" is not a date (YYYY-MM-DD)"))?,
         None => time::OffsetDateTime::now_utc().date(),
     };
     let inputs = store.indicator_inputs(&Scope::All).await?;
@@ -94,7 +95,7 @@ fn render_json(rows: &[Row], zh: bool) -> anyhow::Result<String> {
                 "value": r.cell.value,
                 "unit": if zh { &r.unit_zh } else { &r.unit_en },
                 "target": r.target,
-                "comparator": r.comparator.map(|c| c.symbol()),
+                "comparator": r.comparator.map(gaodi_domain::indicator::Comparator::symbol),
                 "status": r.assessment.status.as_str(),
                 "completion": r.completion,
                 "no_value_reason": r.cell.no_value.as_ref().map(|n| &n.message),

@@ -496,7 +496,7 @@ fn every_parse_error_names_what_and_where() {
         ("count(org where 3 = 1)", "expr.expected_filter_field", (16, 17), "expected a field name after `where` at 16..17, found `3`"),
         ("count(org where tier \"hte\")", "expr.expected_filter_operator", (21, 26), "expected a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`) after `tier` at 21..26, found `\"hte\"`"),
         ("count(org where tier = hte)", "expr.expected_filter_value", (23, 26), "expected a string or a number after `=` at 23..26, found `hte`"),
-        ("count(org valid_at today)", "expr.expected_period_point", (19, 24), "expected `period_start` or `period_end` after `valid_at` at 19..24, found `today`"),
+        ("count(org valid_at today)", "expr.expected_period_point", (19, 24), "expected `period_start`, `period_end` or `started` after `valid_at` at 19..24, found `today`"),
         ("count(org tier = 1)", "expr.expected_registry_clause", (10, 14), "expected `where`, `and`, `valid_at` or `)` in `count(...)` at 10..14, found `tier`"),
         ("count(org where", "expr.unclosed_paren", (5, 6), "unclosed parenthesis opened at 5"),
         ("1 + (a > b)", "expr.expected_number", (4, 11), "expected a number at 4..11, found a condition (true or false)"),

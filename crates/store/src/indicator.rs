@@ -1235,11 +1235,7 @@ impl Store {
 
 impl Store {
     /// A label for each record (name, number or title) of an entity, for drill-down lists.
-    pub async fn record_labels(
-        &self,
-        entity: Entity,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, String>, StoreError> {
+    pub async fn record_labels(&self, entity: Entity, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
         let (table, id_col, label) = match entity {
             Entity::Org => ("organisation", "organisation_id", "name"),
             Entity::Person => ("person", "person_id", "name"),

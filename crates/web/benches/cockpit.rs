@@ -54,10 +54,7 @@ async fn main() {
 
     let client = reqwest::Client::new();
     let get = |period: &str| {
-        client
-            .get(format!("http://{addr}/api/v1/cockpit?region=430200&period={period}"))
-            .bearer_auth(&token)
-            .send()
+        client.get(format!("http://{addr}/api/v1/cockpit?region=430200&period={period}")).bearer_auth(&token).send()
     };
     let t = Instant::now();
     let res = get("2021").await.unwrap();

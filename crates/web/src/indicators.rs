@@ -130,7 +130,7 @@ pub fn row_json(r: &Row, lang: Lang, region: &str, period: Period) -> Value {
         "value": r.cell.value,
         "no_value_reason": r.cell.no_value.as_ref().map(|n| crate::i18n::tf(lang, &n.code, &n.args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect::<Vec<_>>())),
         "target": r.target,
-        "comparator": r.comparator.map(|c| c.symbol()),
+        "comparator": r.comparator.map(gaodi_domain::indicator::Comparator::symbol),
         "completion": r.completion,
         "status": r.assessment.status.as_str(),
         "formula": r.formula,
@@ -188,9 +188,8 @@ pub fn cockpit_json(
         .filter(|c| engine.definition(c, year).is_some())
         .map(|c| row_json(&row(engine, c, region, period, targets, today), lang, region, period))
         .collect();
-    let def_name = |code: &str| {
-        engine.definition(code, year).map_or_else(|| code.to_owned(), |d| d.name(zhl).to_owned())
-    };
+    let def_name =
+        |code: &str| engine.definition(code, year).map_or_else(|| code.to_owned(), |d| d.name(zhl).to_owned());
     let def_unit = |code: &str| engine.definition(code, year).map_or_else(String::new, |d| d.unit(zhl).to_owned());
     let trends: Vec<Value> = TRENDS
         .iter()
@@ -210,7 +209,7 @@ pub fn cockpit_json(
         .filter(|c| engine.definition(c, monthly_year).is_some())
         .map(|c| {
             let points: Vec<Value> = Period::parse(&monthly_year.to_string())
-                .map(|y| y.months())
+                .map(Period::months)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|m| json!({"period": m.to_string(), "value": engine.cell(c, region, m).value}))
@@ -365,7 +364,8 @@ pub async fn sources_json(
                                 "count": ids.len(), "records": records}));
             }
             Source::Indicator { code: c, region: r, period: p } => {
-                let (p, value) = p.split_once('|').map_or((p.clone(), String::new()), |(a, b)| (a.to_owned(), b.to_owned()));
+                let (p, value) =
+                    p.split_once('|').map_or((p.clone(), String::new()), |(a, b)| (a.to_owned(), b.to_owned()));
                 out.push(json!({"kind": "indicator", "code": c, "region": r, "period": p,
                                 "value": if value.is_empty() { Value::Null } else { Value::String(value) },
                                 "href": format!("/indicators/{c}?region={r}&period={p}")}));

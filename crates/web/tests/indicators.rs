@@ -58,20 +58,28 @@ async fn facts_roll_up_and_ratios_are_recomputed_and_revisions_are_kept() {
 
     // A corrected figure is a new revision; the old one stays in the history.
     let (_, report) =
-        import(&app, "city", "fact", "数据项代码,行政区划代码,期间,数值,来源\ngdp,430202,2021,401,statistics_bureau\n").await;
+        import(&app, "city", "fact", "数据项代码,行政区划代码,期间,数值,来源\ngdp,430202,2021,401,statistics_bureau\n")
+            .await;
     assert_eq!((report["inserted"].as_i64(), report["updated"].as_i64()), (Some(0), Some(1)));
     let history = get(&app, "city", "/api/v1/facts?measure=gdp&region=430202&period=2021").await;
     let revisions: Vec<(i64, bool, String)> = history["facts"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["revision"].as_i64().unwrap(), f["is_current"].as_bool().unwrap(), f["value"].as_str().unwrap().to_owned()))
+        .map(|f| {
+            (
+                f["revision"].as_i64().unwrap(),
+                f["is_current"].as_bool().unwrap(),
+                f["value"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(revisions, vec![(2, true, "401".to_owned()), (1, false, "400.5".to_owned())]);
     assert!(history["facts"][0]["origin"].as_str().unwrap().starts_with("import:"));
     // The same file again changes nothing.
     let (_, report) =
-        import(&app, "city", "fact", "数据项代码,行政区划代码,期间,数值,来源\ngdp,430202,2021,401,statistics_bureau\n").await;
+        import(&app, "city", "fact", "数据项代码,行政区划代码,期间,数值,来源\ngdp,430202,2021,401,statistics_bureau\n")
+            .await;
     assert_eq!(report["unchanged"], 1);
 
     // All nine districts: the city is their sum, exactly.
@@ -124,8 +132,15 @@ async fn registry_counts_drill_down_to_their_records_and_respect_scope() {
     assert_eq!(res.status().as_u16(), 201, "{}", res.text().await.unwrap());
     let city = get(&app, "city", "/api/v1/indicators?region=430200&period=2021").await;
     assert_eq!(row(&city, "hte_count")["value"], "1");
-    assert_eq!(get(&app, "city", "/api/v1/indicators?region=430200&period=2020").await["indicators"]
-        .as_array().unwrap().iter().find(|r| r["code"] == "hte_count").unwrap()["value"], "0");
+    assert_eq!(
+        get(&app, "city", "/api/v1/indicators?region=430200&period=2020").await["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == "hte_count")
+            .unwrap()["value"],
+        "0"
+    );
     let detail = get(&app, "city", "/api/v1/indicators/hte_count?region=430200&period=2021").await;
     let records = detail["sources"].as_array().unwrap().iter().find(|s| s["kind"] == "records").unwrap();
     assert_eq!(records["count"], 1);
@@ -169,8 +184,13 @@ annual_2021,hte_count,430203,2021,>=,0,
     assert_eq!(hte["status"], "off_track");
     assert_eq!(hte["completion"], "0.0");
     // A bad comparator refuses the file.
-    let (status, report) =
-        import(&app, "city", "target", "计划代码,指标代码,行政区划代码,期间,比较符,目标值\np,hte_count,430200,2021,~,1\n").await;
+    let (status, report) = import(
+        &app,
+        "city",
+        "target",
+        "计划代码,指标代码,行政区划代码,期间,比较符,目标值\np,hte_count,430200,2021,~,1\n",
+    )
+    .await;
     assert_eq!(status, 422, "{report}");
     assert_eq!(report["errors"][0]["code"], "indicator.invalid_comparator");
 }
@@ -188,7 +208,8 @@ async fn the_cockpit_has_cards_trends_ranking_map_and_targets() {
     assert_eq!(c["monthly"][0]["points"].as_array().unwrap().len(), 12);
     // 2017: 株洲县 430221, not yet 渌口区.
     let c = get(&app, "leader", "/api/v1/cockpit?region=430200&period=2017").await;
-    let codes: Vec<&str> = c["ranking"]["rows"].as_array().unwrap().iter().map(|r| r["region"].as_str().unwrap()).collect();
+    let codes: Vec<&str> =
+        c["ranking"]["rows"].as_array().unwrap().iter().map(|r| r["region"].as_str().unwrap()).collect();
     assert!(codes.contains(&"430221") && !codes.contains(&"430212"), "{codes:?}");
     // Pages render in both languages.
     let b = app.browser();

@@ -16,8 +16,8 @@
 //!   3. otherwise, for a measure summed over space, the sum of the region's administrative
 //!      children as the tree stood in that year, if every child has a value (a city total is
 //!      never made of part of its districts silently).
-//!   Parks are never summed into their host region: firms in a park are already counted in
-//!   their district.
+//!      Parks are never summed into their host region: firms in a park are already counted in
+//!      their district.
 //! - Missing data, division by zero and the like are "no value" with the reason, never 0.
 //! - A value is rounded half-up to the indicator's decimals, in decimal.
 
@@ -166,12 +166,18 @@ impl<'a> Engine<'a> {
             let text = cycle.to_string();
             for code in &cycle.cycle {
                 formulas.retain(|(c, _), _| c != code);
-                errors.push(DefinitionError { code: code.clone(), valid_from: 0, message: text.clone(), caret: String::new() });
+                errors.push(DefinitionError {
+                    code: code.clone(),
+                    valid_from: 0,
+                    message: text.clone(),
+                    caret: String::new(),
+                });
             }
         }
         let region_index = inputs.regions.iter().enumerate().map(|(i, r)| (r.code.as_str(), i)).collect();
         let mut facts: HashMap<(&str, usize, Period), Vec<&FactIn>> = HashMap::new();
-        let index: HashMap<&str, usize> = inputs.regions.iter().enumerate().map(|(i, r)| (r.code.as_str(), i)).collect();
+        let index: HashMap<&str, usize> =
+            inputs.regions.iter().enumerate().map(|(i, r)| (r.code.as_str(), i)).collect();
         for f in &inputs.facts {
             if let Some(&r) = index.get(f.region.as_str()) {
                 facts.entry((f.measure.as_str(), r, f.period)).or_default().push(f);
@@ -292,7 +298,11 @@ impl<'a> Engine<'a> {
     /// The reason there is no value.
     pub fn raw(&self, code: &str, region: &str, period: Period) -> Result<f64, NoValueReason> {
         let Some(&r) = self.region_index.get(region) else {
-            return Err(reason("indicator.no_value.unknown_region", &[("region", region)], format!("Region {region} is not known or lies outside your scope.")));
+            return Err(reason(
+                "indicator.no_value.unknown_region",
+                &[("region", region)],
+                format!("Region {region} is not known or lies outside your scope."),
+            ));
         };
         self.value_at(code, r, period)
     }
@@ -357,7 +367,11 @@ impl<'a> Engine<'a> {
         if self.measures.contains_key(code) {
             return self.measure_value(code, r, period);
         }
-        Err(reason("indicator.no_value.unknown_name", &[("code", code)], format!("{code} is neither an indicator nor a measure.")))
+        Err(reason(
+            "indicator.no_value.unknown_name",
+            &[("code", code)],
+            format!("{code} is neither an indicator nor a measure."),
+        ))
     }
 
     /// A measure's value: own fact, then sub-periods, then children (see the module docs).
@@ -372,8 +386,13 @@ impl<'a> Engine<'a> {
         let measure = self.measures[code];
         if matches!(period.kind(), PeriodKind::Year | PeriodKind::Half | PeriodKind::Quarter) {
             let subs: Vec<Period> = if period.kind() == PeriodKind::Year {
-                let quarters: Vec<Period> = (1..=4).filter_map(|q| Period::parse(&format!("{}Q{q}", period.year())).ok()).collect();
-                if quarters.iter().any(|q| self.facts.contains_key(&(code, r, *q))) { quarters } else { period.months() }
+                let quarters: Vec<Period> =
+                    (1..=4).filter_map(|q| Period::parse(&format!("{}Q{q}", period.year())).ok()).collect();
+                if quarters.iter().any(|q| self.facts.contains_key(&(code, r, *q))) {
+                    quarters
+                } else {
+                    period.months()
+                }
             } else {
                 period.months()
             };
@@ -394,8 +413,18 @@ impl<'a> Engine<'a> {
                     TimeAggregation::Sum => {
                         return Err(reason(
                             "indicator.no_value.incomplete_periods",
-                            &[("code", code), ("region", region), ("period", &period.to_string()), ("have", &present.len().to_string()), ("need", &values.len().to_string())],
-                            format!("{code} of {region} for {period}: {} of {} sub-periods reported.", present.len(), values.len()),
+                            &[
+                                ("code", code),
+                                ("region", region),
+                                ("period", &period.to_string()),
+                                ("have", &present.len().to_string()),
+                                ("need", &values.len().to_string()),
+                            ],
+                            format!(
+                                "{code} of {region} for {period}: {} of {} sub-periods reported.",
+                                present.len(),
+                                values.len()
+                            ),
                         ))
                     }
                 }
@@ -417,7 +446,12 @@ impl<'a> Engine<'a> {
                 }
                 return Err(reason(
                     "indicator.no_value.incomplete_children",
-                    &[("code", code), ("region", region), ("period", &period.to_string()), ("missing", &missing.join(", "))],
+                    &[
+                        ("code", code),
+                        ("region", region),
+                        ("period", &period.to_string()),
+                        ("missing", &missing.join(", ")),
+                    ],
                     format!("{code} of {region} for {period}: no value for {}.", missing.join(", ")),
                 ));
             }
@@ -471,7 +505,11 @@ impl<'a> Engine<'a> {
         let refs = expr.references();
         for name in &refs.codes {
             if self.definition(name, period.year()).is_some() {
-                out.push(Source::Indicator { code: name.clone(), region: region.to_owned(), period: period.to_string() });
+                out.push(Source::Indicator {
+                    code: name.clone(),
+                    region: region.to_owned(),
+                    period: period.to_string(),
+                });
             } else {
                 self.measure_sources(name, r, period, &mut out);
             }
@@ -493,7 +531,8 @@ impl<'a> Engine<'a> {
 
     fn measure_sources(&self, code: &str, r: usize, period: Period, out: &mut Vec<Source>) {
         let region = &self.inputs.regions[r].code;
-        let mut ids: Vec<i64> = self.facts.get(&(code, r, period)).map(|l| l.iter().map(|f| f.fact_id).collect()).unwrap_or_default();
+        let mut ids: Vec<i64> =
+            self.facts.get(&(code, r, period)).map(|l| l.iter().map(|f| f.fact_id).collect()).unwrap_or_default();
         if ids.is_empty() {
             // Made of sub-periods or children: list those facts.
             let year = period.year();
@@ -502,12 +541,20 @@ impl<'a> Engine<'a> {
                     if f.region == *region {
                         ids.push(f.fact_id);
                     }
-                } else if f.measure == code && f.period == period && self.parent(&f.region, year) == Some(region.as_str()) {
+                } else if f.measure == code
+                    && f.period == period
+                    && self.parent(&f.region, year) == Some(region.as_str())
+                {
                     ids.push(f.fact_id);
                 }
             }
         }
-        out.push(Source::Facts { measure: code.to_owned(), region: region.clone(), period: period.to_string(), fact_ids: ids });
+        out.push(Source::Facts {
+            measure: code.to_owned(),
+            region: region.clone(),
+            period: period.to_string(),
+            fact_ids: ids,
+        });
     }
 }
 
@@ -595,14 +642,23 @@ impl gaodi_expr::Env for EvalEnv<'_, '_> {
         })
     }
 
-    fn registry(&self, q: &gaodi_expr::RegistryQuery, unit: usize, period_shift: i32) -> Result<f64, gaodi_expr::NoValue> {
+    fn registry(
+        &self,
+        q: &gaodi_expr::RegistryQuery,
+        unit: usize,
+        period_shift: i32,
+    ) -> Result<f64, gaodi_expr::NoValue> {
         let Some(query) = registry_query(q) else {
             self.reasons.borrow_mut().push(reason(
                 "indicator.no_value.bad_query",
                 &[("query", &q.to_string())],
                 format!("The registries cannot answer {q}."),
             ));
-            return Err(gaodi_expr::NoValue::Missing { code: q.to_string(), unit: self.label(unit), shift: period_shift });
+            return Err(gaodi_expr::NoValue::Missing {
+                code: q.to_string(),
+                unit: self.label(unit),
+                shift: period_shift,
+            });
         };
         self.engine.registry_value(&query, unit, shifted(self.period, period_shift)).map_err(|r| {
             self.reasons.borrow_mut().push(r);
@@ -642,7 +698,9 @@ impl Engine<'_> {
         match gaodi_expr::eval(expr, &env, r) {
             Ok(gaodi_expr::Value::Number(v)) => Ok(v),
             Ok(gaodi_expr::Value::Bool(b)) => Ok(if b { 1.0 } else { 0.0 }),
-            Err(e @ gaodi_expr::NoValue::Missing { .. }) => Err(env.reasons.borrow_mut().pop().unwrap_or_else(|| expr_reason(&e))),
+            Err(e @ gaodi_expr::NoValue::Missing { .. }) => {
+                Err(env.reasons.borrow_mut().pop().unwrap_or_else(|| expr_reason(&e)))
+            }
             Err(e) => Err(expr_reason(&e)),
         }
     }
@@ -701,7 +759,14 @@ pub fn table(engine: &Engine<'_>, region: &str, period: Period, targets: &[Targe
 
 /// One indicator's line (see [`table`]).
 #[must_use]
-pub fn row(engine: &Engine<'_>, code: &str, region: &str, period: Period, targets: &[TargetIn], today: time::Date) -> Row {
+pub fn row(
+    engine: &Engine<'_>,
+    code: &str,
+    region: &str,
+    period: Period,
+    targets: &[TargetIn],
+    today: time::Date,
+) -> Row {
     let def = engine.definition(code, period.year());
     let cell = engine.cell(code, region, period);
     let target = target_for(targets, code, region, period);
@@ -749,11 +814,9 @@ pub fn ranking(engine: &Engine<'_>, code: &str, region: &str, period: Period) ->
     });
     let mut out: Vec<(Cell, Option<u32>)> = Vec::with_capacity(cells.len());
     for (i, c) in cells.into_iter().enumerate() {
-        let rank = c.value_e4.map(|v| {
-            match out.last() {
-                Some((prev, Some(r))) if prev.value_e4 == Some(v) => *r,
-                _ => u32::try_from(i + 1).unwrap_or(u32::MAX),
-            }
+        let rank = c.value_e4.map(|v| match out.last() {
+            Some((prev, Some(r))) if prev.value_e4 == Some(v) => *r,
+            _ => u32::try_from(i + 1).unwrap_or(u32::MAX),
         });
         out.push((c, rank));
     }

@@ -96,8 +96,10 @@ async fn list(State(state): State<AppState>, me: Me, Query(q): Query<Where>) -> 
     let (region, period) = resolve(&engine, &me, q.region.as_deref(), q.period.as_deref())?;
     let targets = targets(&state, &me, period.year()).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    let rows: Vec<Value> =
-        table(&engine, &region, period, &targets, today).iter().map(|r| row_json(r, me.lang, &region, period)).collect();
+    let rows: Vec<Value> = table(&engine, &region, period, &targets, today)
+        .iter()
+        .map(|r| row_json(r, me.lang, &region, period))
+        .collect();
     Ok(Json(json!({
         "region": region,
         "period": period.to_string(),
@@ -132,18 +134,21 @@ struct FactQuery {
 
 async fn facts(State(state): State<AppState>, me: Me, Query(q): Query<FactQuery>) -> AppResult<Json<Value>> {
     check_reader(&me)?;
-    let measure = q.measure.filter(|m| !m.is_empty()).ok_or_else(|| {
-        AppError::invalid("import.required", vec![("column", "measure".to_owned())], "measure")
-    })?;
+    let measure = q
+        .measure
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| AppError::invalid("import.required", vec![("column", "measure".to_owned())], "measure"))?;
     let inputs = inputs(&state, &me).await?;
     let (engine, _) = Engine::new(&inputs);
     let (region, period) = resolve(&engine, &me, q.region.as_deref(), q.period.as_deref())?;
     let history = state.store.fact_history(&me.scope(), &measure, &region, &period.to_string()).await?;
-    Ok(Json(json!({"measure": measure, "region": region, "period": period.to_string(), "facts": history.iter().map(|f| json!({
+    Ok(Json(
+        json!({"measure": measure, "region": region, "period": period.to_string(), "facts": history.iter().map(|f| json!({
         "fact_id": f.fact_id, "value": f.value_text(), "source": f.source, "revision": f.revision,
         "is_current": f.is_current, "origin": f.origin, "note": f.note, "created_by": f.created_by,
         "created_at": f.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-    })).collect::<Vec<_>>()})))
+    })).collect::<Vec<_>>()}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -164,7 +169,11 @@ async fn target_list(State(state): State<AppState>, me: Me, Query(q): Query<Year
         let children = engine.children(&t.region_code, year);
         let parts: Vec<i64> = list
             .iter()
-            .filter(|c| c.indicator_code == t.indicator_code && c.period == t.period && children.contains(&c.region_code.as_str()))
+            .filter(|c| {
+                c.indicator_code == t.indicator_code
+                    && c.period == t.period
+                    && children.contains(&c.region_code.as_str())
+            })
             .map(|c| c.value_e4)
             .collect();
         let additive = engine

@@ -82,7 +82,9 @@ fn view(lang: Lang, r: &Row, region: &str, period: Period) -> RowView {
 /// children and parks.
 fn region_options(engine: &Engine<'_>, lang: Lang, region: &str, year: i32) -> Vec<(String, String, bool)> {
     let name = |c: &str| {
-        engine.region(c).map_or_else(|| c.to_owned(), |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
+        engine
+            .region(c)
+            .map_or_else(|| c.to_owned(), |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
     };
     let mut codes: Vec<&str> = Vec::new();
     if let Some(p) = engine.parent(region, year) {
@@ -132,7 +134,8 @@ async fn list_page(State(state): State<AppState>, me: Me, Query(q): Query<Where>
     let (region, period) = resolve(&engine, &me, q.region.as_deref(), q.period.as_deref())?;
     let targets = targets(&state, &me, period.year()).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    let rows = table(&engine, &region, period, &targets, today).iter().map(|r| view(me.lang, r, &region, period)).collect();
+    let rows =
+        table(&engine, &region, period, &targets, today).iter().map(|r| view(me.lang, r, &region, period)).collect();
     let region_name = engine
         .region(&region)
         .map_or_else(|| region.clone(), |r| if me.lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() });
@@ -243,7 +246,8 @@ async fn detail_page(
         let mut sources = engine.sources(&code, &region, period);
         for s in &mut sources {
             if let Source::Indicator { code: c, region: r, period: p } = s {
-                let value = engine.cell(c, r, Period::parse(p).unwrap_or(period)).value.unwrap_or_else(|| "—".to_owned());
+                let value =
+                    engine.cell(c, r, Period::parse(p).unwrap_or(period)).value.unwrap_or_else(|| "—".to_owned());
                 let iname = engine.definition(c, period.year()).map_or_else(|| c.clone(), |d| d.name(zh).to_owned());
                 // Carried to the rendering below as "name: value".
                 *c = format!("{c}|{iname}: {value}");
@@ -283,7 +287,11 @@ async fn detail_page(
                     .find(|m| m.code == measure)
                     .map_or_else(|| measure.clone(), |m| if zh { m.name_zh.clone() } else { m.name_en.clone() });
                 views.push(SourceView {
-                    title: tf(lang, "indicators.source_facts", &[("measure", mname), ("region", name(&r)), ("period", p)]),
+                    title: tf(
+                        lang,
+                        "indicators.source_facts",
+                        &[("measure", mname), ("region", name(&r)), ("period", p)],
+                    ),
                     count: facts.len(),
                     facts,
                     records: Vec::new(),
@@ -294,18 +302,25 @@ async fn detail_page(
                 let shown: Vec<i64> = ids.iter().copied().take(200).collect();
                 let labels = state.store.record_labels(entity, &shown).await?;
                 views.push(SourceView {
-                    title: tf(lang, "indicators.source_records", &[("query", query), ("region", name(&r)), ("period", p)]),
+                    title: tf(
+                        lang,
+                        "indicators.source_records",
+                        &[("query", query), ("region", name(&r)), ("period", p)],
+                    ),
                     count: ids.len(),
                     facts: Vec::new(),
                     records: shown
                         .iter()
-                        .map(|id| (labels.get(id).cloned().unwrap_or_else(|| format!("#{id}")), record_href(entity, *id)))
+                        .map(|id| {
+                            (labels.get(id).cloned().unwrap_or_else(|| format!("#{id}")), record_href(entity, *id))
+                        })
                         .collect(),
                     link: None,
                 });
             }
             Source::Indicator { code: c, region: r, period: p } => {
-                let (c, text) = c.split_once('|').map_or((c.clone(), String::new()), |(a, b)| (a.to_owned(), b.to_owned()));
+                let (c, text) =
+                    c.split_once('|').map_or((c.clone(), String::new()), |(a, b)| (a.to_owned(), b.to_owned()));
                 let iname = text.split(": ").next().unwrap_or_default().to_owned();
                 views.push(SourceView {
                     title: tf(lang, "indicators.source_indicator", &[("name", iname)]),
