@@ -1090,7 +1090,7 @@ impl Store {
         let mut awards = Vec::new();
         for r in self.db().fetch_all(q).await? {
             let org: Option<i64> = r.get("organisation_id")?;
-            let year = i32::try_from(r.get::<i64>("year")?).unwrap_or(0);
+            let year: i32 = r.get("year")?;
             awards.push(Record {
                 id: r.get("award_id")?,
                 region: r.get("region_code")?,
