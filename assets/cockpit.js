@@ -289,7 +289,7 @@
     fillSelect(
       $("ck-region"),
       regions.map(function (r) {
-        return { value: r.code, text: new Array((r.level || 0) * 2 + 1).join("\u00a0") + r.name };
+        return { value: r.code, text: new Array(Math.max(0, r.level || 0) * 2 + 1).join("\u00a0") + r.name };
       }),
       data.region.code,
     );
