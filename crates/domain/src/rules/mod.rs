@@ -46,6 +46,7 @@ pub mod explain;
 pub mod hnte;
 pub mod hunan;
 pub mod input;
+pub mod registry_input;
 pub mod sme;
 pub mod super_deduction;
 
@@ -58,6 +59,7 @@ use time::Date;
 
 pub use arith::Ratio;
 pub use input::{FirmInput, InputError};
+pub use registry_input::{firm_input, RegistryFirm, RegistryPlatform, RegistryTier};
 
 use crate::money::Money;
 use input::ByYear;
