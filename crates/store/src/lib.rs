@@ -13,6 +13,7 @@ pub mod import;
 pub mod organisation;
 pub mod person;
 pub mod platform;
+pub mod policy;
 pub mod region;
 pub mod scope;
 pub mod tabular;

@@ -42,6 +42,7 @@
 //! | `rules.expert_score_outside_band` | Expert score expert_scores.{key} = {score} lies outside the band the data allows, {min} to {max} (policy-rules.md §0.2); correct the score or the data. | 专家评分 expert_scores.{key} = {score} 超出数据所定分档 {min} 至 {max}（policy-rules.md §0.2）；请更正评分或数据。 |
 
 mod arith;
+pub mod cultivation;
 pub mod explain;
 pub mod hnte;
 pub mod hunan;
