@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod openapi;
 pub mod people;
+pub mod policy;
 pub mod registry;
 mod transfer;
 
@@ -38,6 +39,7 @@ pub fn routes() -> Vec<&'static ApiRoute> {
         registry::ROUTES,
         people::ROUTES,
         activity::ROUTES,
+        policy::ROUTES,
         // more feature tables here
     ];
     tables.iter().flat_map(|t| t.iter()).collect()
@@ -66,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(registry::router())
         .merge(people::router())
         .merge(activity::router())
+        .merge(policy::router())
 }
 
 fn invalid<E>(field: &'static str) -> impl Fn(E) -> AppError

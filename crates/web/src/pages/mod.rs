@@ -2,6 +2,7 @@
 //! shares (navigation, user, language switch, CSRF token).
 
 mod activity;
+mod cultivation;
 mod home;
 mod imports;
 mod organisations;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(imports::router())
         .merge(activity::router())
+        .merge(cultivation::router())
 }
 
 /// A second-level navigation link.
@@ -128,6 +130,12 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
             children: Vec::new(),
         },
         NavItem { key: "nav.people", href: Some("/people"), active: path.starts_with("/people"), children: Vec::new() },
+        NavItem {
+            key: "nav.cultivation",
+            href: Some("/cultivation"),
+            active: path.starts_with("/cultivation"),
+            children: Vec::new(),
+        },
         soon("nav.projects"),
         soon("nav.collection"),
         soon("nav.indicators"),
@@ -135,6 +143,8 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
         NavItem { key: "nav.system", href: None, active: system.iter().any(|l| l.active), children: system },
     ]
     .into_iter()
+    // The cultivation pool is the bureau's (see `api::policy`).
+    .filter(|i| i.key != "nav.cultivation" || !matches!(role, Role::EnterpriseUser | Role::Expert))
     .map(|mut i| {
         // The system section is a group header, always shown with its links.
         if i.key == "nav.system" {
