@@ -27,6 +27,8 @@ pub struct PolicyFirm {
     pub firm: RegistryFirm,
 }
 
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
 /// A 高企 certificate expiring in a window, with its holder.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ExpiringCertificate {
@@ -35,7 +37,9 @@ pub struct ExpiringCertificate {
     pub uscc: String,
     pub region_code: String,
     pub number: Option<String>,
+    #[serde(with = "iso_date")]
     pub issued_on: Date,
+    #[serde(with = "iso_date")]
     pub expires_on: Date,
 }
 

@@ -244,6 +244,7 @@ async fn every_page_as_every_role() {
     let victim = app.ids["expert"];
     let admin_only = ["admin"];
     let readers = ["admin", "city", "district", "enterprise", "leader"];
+    let pool_readers = ["admin", "city", "district", "leader"];
     let pages: Vec<(&str, String, &[&str])> = vec![
         ("get", "/".into(), &[]),
         ("get", "/regions".into(), &[]),
@@ -257,6 +258,7 @@ async fn every_page_as_every_role() {
         ("post", "/system/users".into(), &admin_only),
         ("post", format!("/system/users/{victim}/enable"), &admin_only),
         ("post", "/system/audit/verify".into(), &admin_only),
+        ("get", "/cultivation".into(), &pool_readers),
     ];
     for (user, _) in USERS {
         let b = app.browser();
