@@ -887,8 +887,10 @@ async fn render_detail(
         retired: o.retired_at.is_some(),
     };
     let can_write = may_write(me);
+    let policy_as_of = format!("{:04}-{:02}-{:02}", as_of.year(), u8::from(as_of.month()), as_of.day());
     html(&DetailPage {
-        c: Chrome::for_user(me, &format!("/organisations/{id}"))
+        // The date stays when the language is switched.
+        c: Chrome::for_user(me, &format!("/organisations/{id}?as_of={policy_as_of}"))
             .crumb(t(lang, "nav.organisations"), "/organisations")
             .crumb(o.name.clone(), ""),
         o: row,
@@ -906,7 +908,7 @@ async fn render_detail(
         platforms,
         linked: linked_sections(state, me, id).await?,
         policy: policy_sections(state, me, id, as_of).await?,
-        policy_as_of: format!("{:04}-{:02}-{:02}", as_of.year(), u8::from(as_of.month()), as_of.day()),
+        policy_as_of,
         policy_hint,
     })
 }
