@@ -25,7 +25,7 @@ pub fn column(spec: &FieldSpec) -> String {
     }
 }
 
-fn facts_from_row(r: &Row) -> Result<YearlyFacts, StoreError> {
+pub(crate) fn facts_from_row(r: &Row) -> Result<YearlyFacts, StoreError> {
     let mut f = YearlyFacts::default();
     for spec in YEARLY_FIELDS {
         let v: Option<i64> = r.get(&column(spec))?;
@@ -113,7 +113,7 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-fn ip_record(r: &Row) -> Result<IpRecord, StoreError> {
+pub(crate) fn ip_record(r: &Row) -> Result<IpRecord, StoreError> {
     let kind: String = r.get("kind")?;
     let acquisition: String = r.get("acquisition")?;
     let item = IpItem::new(IpItemFields {

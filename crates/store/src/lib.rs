@@ -14,6 +14,7 @@ pub mod indicator;
 pub mod organisation;
 pub mod person;
 pub mod platform;
+pub mod policy;
 pub mod region;
 pub mod scope;
 pub mod tabular;

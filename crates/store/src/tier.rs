@@ -26,7 +26,7 @@ pub struct TierRecord {
     pub evidence: String,
 }
 
-fn record(r: &Row) -> Result<TierRecord, StoreError> {
+pub(crate) fn record(r: &Row) -> Result<TierRecord, StoreError> {
     Ok(TierRecord {
         organisation_tier_id: r.get("organisation_tier_id")?,
         organisation_id: r.get("organisation_id")?,

@@ -246,6 +246,7 @@ async fn every_page_as_every_role() {
     let admin_only = ["admin"];
     let readers = ["admin", "city", "district", "enterprise", "leader"];
     let indicator_readers = ["admin", "city", "district", "leader"];
+    let pool_readers = ["admin", "city", "district", "leader"];
     let pages: Vec<(&str, String, &[&str])> = vec![
         ("get", "/indicators".into(), &indicator_readers),
         ("get", "/indicators/hte_count".into(), &indicator_readers),
@@ -261,6 +262,7 @@ async fn every_page_as_every_role() {
         ("post", "/system/users".into(), &admin_only),
         ("post", format!("/system/users/{victim}/enable"), &admin_only),
         ("post", "/system/audit/verify".into(), &admin_only),
+        ("get", "/cultivation".into(), &pool_readers),
     ];
     for (user, _) in USERS {
         let b = app.browser();

@@ -383,7 +383,9 @@ pub fn gap_text(gap: &GapOption, lang: Lang) -> String {
     text
 }
 
-fn outcome_label(outcome: Outcome, lang: Lang) -> &'static str {
+/// The outcome of a rule in words.
+#[must_use]
+pub fn outcome_label(outcome: Outcome, lang: Lang) -> &'static str {
     match outcome {
         Outcome::Eligible => lang.pick("符合", "ELIGIBLE"),
         Outcome::NotEligible => lang.pick("不符合", "NOT ELIGIBLE"),

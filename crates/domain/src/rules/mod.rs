@@ -42,10 +42,12 @@
 //! | `rules.expert_score_outside_band` | Expert score expert_scores.{key} = {score} lies outside the band the data allows, {min} to {max} (policy-rules.md §0.2); correct the score or the data. | 专家评分 expert_scores.{key} = {score} 超出数据所定分档 {min} 至 {max}（policy-rules.md §0.2）；请更正评分或数据。 |
 
 mod arith;
+pub mod cultivation;
 pub mod explain;
 pub mod hnte;
 pub mod hunan;
 pub mod input;
+pub mod registry_input;
 pub mod sme;
 pub mod super_deduction;
 
@@ -58,6 +60,7 @@ use time::Date;
 
 pub use arith::Ratio;
 pub use input::{FirmInput, InputError};
+pub use registry_input::{firm_input, RegistryFirm, RegistryPlatform, RegistryTier};
 
 use crate::money::Money;
 use input::ByYear;

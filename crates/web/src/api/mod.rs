@@ -6,6 +6,7 @@ pub mod activity;
 pub mod indicators;
 pub mod openapi;
 pub mod people;
+pub mod policy;
 pub mod registry;
 mod transfer;
 
@@ -40,6 +41,7 @@ pub fn routes() -> Vec<&'static ApiRoute> {
         people::ROUTES,
         activity::ROUTES,
         indicators::ROUTES,
+        policy::ROUTES,
         // more feature tables here
     ];
     tables.iter().flat_map(|t| t.iter()).collect()
@@ -69,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(activity::router())
         .merge(indicators::router())
+        .merge(policy::router())
 }
 
 fn invalid<E>(field: &'static str) -> impl Fn(E) -> AppError

@@ -2,6 +2,7 @@
 //! shares (navigation, user, language switch, CSRF token).
 
 mod activity;
+mod cultivation;
 mod home;
 mod imports;
 mod indicators;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(imports::router())
         .merge(activity::router())
         .merge(indicators::router())
+        .merge(cultivation::router())
 }
 
 /// A second-level navigation link.
@@ -130,6 +132,12 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
             children: Vec::new(),
         },
         NavItem { key: "nav.people", href: Some("/people"), active: path.starts_with("/people"), children: Vec::new() },
+        NavItem {
+            key: "nav.cultivation",
+            href: Some("/cultivation"),
+            active: path.starts_with("/cultivation"),
+            children: Vec::new(),
+        },
         soon("nav.projects"),
         soon("nav.collection"),
         NavItem {
@@ -143,6 +151,8 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
     ]
     .into_iter()
     .filter(|i| i.key != "nav.indicators" || crate::indicators::INDICATOR_READERS.contains(&role.as_str()))
+    // The cultivation pool is the bureau's (see `api::policy`).
+    .filter(|i| i.key != "nav.cultivation" || !matches!(role, Role::EnterpriseUser | Role::Expert))
     .map(|mut i| {
         // The system section is a group header, always shown with its links.
         if i.key == "nav.system" {

@@ -503,6 +503,10 @@ struct DetailPage {
     platforms: Vec<PlatformRow>,
     /// Other records linked to the organisation: (title, headers, rows of (link, cells)).
     linked: Vec<LinkedSection>,
+    policy: Vec<PolicySection>,
+    policy_as_of: String,
+    /// A link to a date that uses the figures held, when the chosen one does not: (text, href).
+    policy_hint: Option<(String, String)>,
 }
 
 /// A table of records of another registry that name this organisation.
@@ -606,8 +610,107 @@ async fn linked_sections(state: &AppState, me: &Me, id: i64) -> AppResult<Vec<Li
     ])
 }
 
-async fn detail_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
-    render_detail(&state, &me, id, Vec::new()).await
+async fn detail_page(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Query(q): Query<crate::api::policy::PolicyQuery>,
+) -> AppResult<Response> {
+    let as_of = crate::api::policy::parse_as_of(q.as_of.as_ref())?;
+    render_detail(&state, &me, id, Vec::new(), as_of).await
+}
+
+/// One condition of the self-check panel.
+struct PolicyCond {
+    id: &'static str,
+    name: &'static str,
+    outcome: &'static str,
+    class: &'static str,
+    value: String,
+    threshold: String,
+    missing: String,
+    gap: String,
+}
+
+/// One policy of the self-check panel.
+struct PolicySection {
+    rule: &'static str,
+    name: &'static str,
+    outcome: String,
+    outcome_class: &'static str,
+    version: String,
+    score: String,
+    amount: String,
+    conditions: Vec<PolicyCond>,
+    gaps: Vec<String>,
+    error: String,
+}
+
+/// The self-check panel: every rule on the register's data as of `as_of`.
+async fn policy_sections(state: &AppState, me: &Me, id: i64, as_of: time::Date) -> AppResult<Vec<PolicySection>> {
+    use crate::api::policy::{check_label, failed_in_words, outcome_class, rules_lang};
+    use gaodi_domain::rules::explain::{condition_name, gap_text, outcome_label};
+    use gaodi_domain::rules::{firm_input, Check, Evaluator, RuleKind};
+    let lang = me.lang;
+    let rl = rules_lang(lang);
+    let firm = state.store.policy_firm(&me.scope(), id).await?;
+    let input = firm_input(&firm.firm);
+    let mut evaluator = Evaluator::new();
+    let mut sections = Vec::new();
+    for rule in RuleKind::ALL {
+        let name = if lang == Lang::En { rule.name_en() } else { rule.name_zh() };
+        let mut section = PolicySection {
+            rule: rule.as_str(),
+            name,
+            outcome: String::new(),
+            outcome_class: "grey",
+            version: String::new(),
+            score: String::new(),
+            amount: String::new(),
+            conditions: Vec::new(),
+            gaps: Vec::new(),
+            error: String::new(),
+        };
+        match evaluator.evaluate(rule, &input, Some(as_of)) {
+            Err(e) => {
+                let e = crate::api::policy::rule_error(&e);
+                section.error = tf(lang, "policy.error", &[("message", message(lang, &e))]);
+            }
+            Ok(eval) => {
+                section.outcome = outcome_label(eval.outcome, rl).to_owned();
+                section.outcome_class = outcome_class(eval.outcome);
+                section.version = format!("{} ({})", eval.version.id, eval.version.documents);
+                section.score = eval
+                    .score
+                    .map(|s| if s.min == s.max { s.min.to_string() } else { format!("[{}, {}]", s.min, s.max) })
+                    .unwrap_or_default();
+                section.amount = eval.extra_deduction.or(eval.amount).map(|m| m.to_string()).unwrap_or_default();
+                for c in &eval.conditions {
+                    section.conditions.push(PolicyCond {
+                        id: c.id.as_str(),
+                        name: condition_name(c.id, rl),
+                        outcome: check_label(lang, c.outcome),
+                        class: match c.outcome {
+                            Check::Pass => "ok",
+                            Check::Fail => "bad",
+                            Check::NeedsExpert => "warn",
+                            Check::Unknown | Check::NotApplicable => "grey",
+                        },
+                        value: c.value.map(|v| v.text()).unwrap_or_default(),
+                        threshold: c.threshold.map(|t| t.to_string()).unwrap_or_default(),
+                        missing: c.missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                        gap: c.gap.iter().map(|g| gap_text(g, rl)).collect::<Vec<_>>().join(t(lang, "policy.or")),
+                    });
+                    if c.outcome == Check::Fail {
+                        section.gaps.push(failed_in_words(lang, c.id, c.value, c.threshold, &c.gap));
+                    }
+                }
+                evaluator.recycle(eval);
+            }
+        }
+        sections.push(section);
+    }
+    Ok(sections)
 }
 
 async fn add_tier(
@@ -644,7 +747,8 @@ async fn add_tier(
                 && e.status != axum::http::StatusCode::FORBIDDEN
                 && e.status != axum::http::StatusCode::NOT_FOUND =>
         {
-            let mut res = render_detail(&state, &me, id, vec![message(me.lang, &e)]).await?;
+            let today = time::OffsetDateTime::now_utc().date();
+            let mut res = render_detail(&state, &me, id, vec![message(me.lang, &e)], today).await?;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
@@ -663,7 +767,13 @@ const SHOWN_FIGURES: [&str; 7] = [
     "rd_staff",
 ];
 
-async fn render_detail(state: &AppState, me: &Me, id: i64, tier_errors: Vec<String>) -> AppResult<Response> {
+async fn render_detail(
+    state: &AppState,
+    me: &Me,
+    id: i64,
+    tier_errors: Vec<String>,
+    as_of: time::Date,
+) -> AppResult<Response> {
     let lang = me.lang;
     let scope = me.scope();
     let today = time::OffsetDateTime::now_utc().date();
@@ -684,6 +794,15 @@ async fn render_detail(state: &AppState, me: &Me, id: i64, tier_errors: Vec<Stri
         .collect();
     let facts = state.store.yearly_facts(&scope, id).await?;
     let years: Vec<i32> = facts.iter().map(|(y, _)| *y).collect();
+    // The rules read the year before the evaluation date's; point to a date that uses the
+    // latest figures held when the chosen one does not.
+    let policy_hint = years.last().filter(|&&latest| as_of.year() != latest + 1).map(|&latest| {
+        let date = format!("{}-06-30", latest + 1);
+        (
+            tf(lang, "policy.figures_hint", &[("year", latest.to_string()), ("date", date.clone())]),
+            format!("/organisations/{id}?as_of={date}#policy"),
+        )
+    });
     let figures = SHOWN_FIGURES
         .iter()
         .filter_map(|key| gaodi_domain::registry::yearly_field(key))
@@ -768,8 +887,10 @@ async fn render_detail(state: &AppState, me: &Me, id: i64, tier_errors: Vec<Stri
         retired: o.retired_at.is_some(),
     };
     let can_write = may_write(me);
+    let policy_as_of = format!("{:04}-{:02}-{:02}", as_of.year(), u8::from(as_of.month()), as_of.day());
     html(&DetailPage {
-        c: Chrome::for_user(me, &format!("/organisations/{id}"))
+        // The date stays when the language is switched.
+        c: Chrome::for_user(me, &format!("/organisations/{id}?as_of={policy_as_of}"))
             .crumb(t(lang, "nav.organisations"), "/organisations")
             .crumb(o.name.clone(), ""),
         o: row,
@@ -786,5 +907,8 @@ async fn render_detail(state: &AppState, me: &Me, id: i64, tier_errors: Vec<Stri
         ip,
         platforms,
         linked: linked_sections(state, me, id).await?,
+        policy: policy_sections(state, me, id, as_of).await?,
+        policy_as_of,
+        policy_hint,
     })
 }
