@@ -65,13 +65,27 @@ fn text(v: i64) -> String {
     gaodi_store::indicator::trim_decimal(&gaodi_domain::indicator::format_e4(v, 4))
 }
 
-/// Splits `total` (units of 1e-4, a multiple of 100 = two decimals) by the district weights
-/// into two-decimal parts that add up to it exactly (the remainder goes to the largest).
-fn split(total: i64) -> Vec<i64> {
-    let weights: i64 = DISTRICTS.iter().map(|(_, w)| w).sum();
-    let mut parts: Vec<i64> = DISTRICTS.iter().map(|(_, w)| total / 100 * w / weights * 100).collect();
+/// How each measure's city figure is shared among the districts (relative weights in
+/// `DISTRICTS` order), so that ratios such as R&D intensity differ between districts: the
+/// urban districts and 醴陵市 spend more on R&D for their GDP than the rural counties.
+fn weights_of(measure: &str) -> [i64; 9] {
+    match measure {
+        "rd_expenditure" => [13, 9, 16, 24, 6, 8, 5, 3, 16],
+        "fiscal_expenditure" => [12, 11, 11, 15, 8, 12, 10, 7, 14],
+        "fiscal_st_expenditure" => [15, 10, 14, 22, 6, 9, 6, 3, 15],
+        "hti_value_added" => [12, 8, 17, 22, 7, 8, 5, 3, 18],
+        "resident_population" => [10, 12, 8, 12, 8, 17, 15, 5, 27],
+        _ => DISTRICTS.map(|(_, w)| w),
+    }
+}
+
+/// Splits `total` (units of 1e-4, a multiple of 100 = two decimals) by `weights` into
+/// two-decimal parts that add up to it exactly (the remainder goes to the largest).
+fn split(total: i64, weights: [i64; 9]) -> Vec<i64> {
+    let sum: i64 = weights.iter().sum();
+    let mut parts: Vec<i64> = weights.iter().map(|w| total / 100 * w / sum * 100).collect();
     let rest = total - parts.iter().sum::<i64>();
-    let largest = DISTRICTS.iter().enumerate().max_by_key(|(_, (_, w))| *w).map_or(0, |(i, _)| i);
+    let largest = weights.iter().enumerate().max_by_key(|(_, w)| **w).map_or(0, |(i, _)| i);
     parts[largest] += rest;
     parts
 }
@@ -101,7 +115,7 @@ pub fn facts() -> Table {
     for (measure, values) in SPLIT {
         for (year, value) in YEARS.iter().zip(values) {
             row(measure, "430200", *year, (*value).to_owned(), "statistics_bureau");
-            for ((district, _), part) in DISTRICTS.iter().zip(split(e4(value))) {
+            for ((district, _), part) in DISTRICTS.iter().zip(split(e4(value), weights_of(measure))) {
                 row(measure, district, *year, text(part), "statistics_bureau");
             }
         }
@@ -173,10 +187,11 @@ mod tests {
 
     #[test]
     fn district_parts_add_up_to_the_city_exactly() {
-        for (_, values) in SPLIT {
+        for (measure, values) in SPLIT {
             for v in values {
-                assert_eq!(split(e4(v)).iter().sum::<i64>(), e4(v));
-                assert!(split(e4(v)).iter().all(|p| p % 100 == 0), "two decimals");
+                let parts = split(e4(v), weights_of(measure));
+                assert_eq!(parts.iter().sum::<i64>(), e4(v));
+                assert!(parts.iter().all(|p| p % 100 == 0), "two decimals");
             }
         }
     }

@@ -258,6 +258,7 @@ impl Store {
             .into_iter()
             .filter(|d| !have_indicators.contains(&(d.code.clone(), i64::from(d.valid_from))))
             .collect();
+        self.install_index_definitions(actor).await?;
         if measures.is_empty() && indicators.is_empty() {
             return Ok(0);
         }

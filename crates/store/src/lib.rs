@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod audit;
+pub mod composite;
 pub mod db;
 pub mod error;
 pub mod facts;

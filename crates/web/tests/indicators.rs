@@ -21,8 +21,10 @@ async fn import(app: &TestApp, user: &str, kind: &str, csv: &str) -> (u16, Value
 
 async fn get(app: &TestApp, user: &str, path: &str) -> Value {
     let res = app.api(user).get(path).await;
-    assert_eq!(res.status().as_u16(), 200, "{path}");
-    res.json().await.unwrap()
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{path}: {body}");
+    body
 }
 
 fn row<'a>(table: &'a Value, code: &str) -> &'a Value {
@@ -218,4 +220,42 @@ async fn the_cockpit_has_cards_trends_ranking_map_and_targets() {
     assert!(html.contains("有效高新技术企业数"), "zh page");
     let html = b.get_text("/indicators/hte_count?region=430200&period=2021").await;
     assert!(html.contains("id=\"sources\""));
+}
+
+#[tokio::test]
+async fn the_district_index_ranks_districts_with_intervals_what_if_and_drivers() {
+    let app = spawn_app().await;
+    gaodi_demo::load(&app.store, &gaodi_store::Actor::system("test")).await.unwrap();
+    let r = get(&app, "leader", "/api/v1/composite-index?region=430200&year=2022&compare=2021").await;
+    let units = r["units"].as_array().unwrap();
+    assert_eq!(units.len(), 9, "nine districts in 2022");
+    let ranks: Vec<i64> = units.iter().filter_map(|u| u["rank"].as_i64()).collect();
+    assert_eq!(ranks.len(), 9);
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "sorted by rank: {ranks:?}");
+    for u in units {
+        let (low, high, rank) = (u["rank_low"].as_i64().unwrap(), u["rank_high"].as_i64().unwrap(), u["rank"].as_i64().unwrap());
+        assert!(low <= high && (1..=9).contains(&low) && (1..=9).contains(&high), "{u}");
+        let _ = rank;
+        let score = u["score"].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&score));
+        assert!(u["compare_rank"].is_i64());
+    }
+    // What-if: all the weight on one pillar ranks by that pillar's score.
+    let pillars: Vec<&str> = r["pillars"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap()).collect();
+    let mut q = "/api/v1/composite-index?region=430200&year=2022&compare=2021".to_owned();
+    for (i, p) in pillars.iter().enumerate() {
+        q.push_str(&format!("&w_{p}={}", if i == 0 { 1 } else { 0 }));
+    }
+    let w = get(&app, "leader", &q).await;
+    let first: Vec<f64> = w["units"].as_array().unwrap().iter().map(|u| u["pillars"][0].as_f64().unwrap_or(-1.0)).collect();
+    assert!(first.windows(2).all(|x| x[0] >= x[1] - 1e-9), "ranked by the first pillar: {first:?}");
+    // A bad weight is a clear error naming the field; nothing else changes.
+    let res = app.api("leader").get("/api/v1/composite-index?w_inputs=abc").await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["field"], "weights");
+    // The page renders in both languages.
+    let b = app.browser();
+    b.login("leader", common::PASSWORD).await;
+    let html = b.get_text("/composite-index?region=430200&year=2022").await;
+    assert!(html.contains("区县科技创新指数") && html.contains("id=\"index-table\""));
 }

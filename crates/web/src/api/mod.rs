@@ -3,6 +3,7 @@
 //! `{"error": {"code", "message", "field", "args", "request_id"}}` in the caller's language.
 
 pub mod activity;
+pub mod composite;
 pub mod indicators;
 pub mod openapi;
 pub mod people;
@@ -41,6 +42,7 @@ pub fn routes() -> Vec<&'static ApiRoute> {
         people::ROUTES,
         activity::ROUTES,
         indicators::ROUTES,
+        composite::ROUTES,
         policy::ROUTES,
         // more feature tables here
     ];
@@ -71,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(activity::router())
         .merge(indicators::router())
+        .merge(composite::router())
         .merge(policy::router())
 }
 

@@ -2,6 +2,7 @@
 //! shares (navigation, user, language switch, CSRF token).
 
 mod activity;
+mod composite;
 mod cultivation;
 mod home;
 mod imports;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(imports::router())
         .merge(activity::router())
         .merge(indicators::router())
+        .merge(composite::router())
         .merge(cultivation::router())
 }
 
@@ -143,8 +145,8 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
         NavItem {
             key: "nav.indicators",
             href: Some("/indicators"),
-            active: path.starts_with("/indicators"),
-            children: Vec::new(),
+            active: path.starts_with("/indicators") || path.starts_with("/composite-index"),
+            children: vec![link("nav.composite", "/composite-index")],
         },
         soon("nav.reports"),
         NavItem { key: "nav.system", href: None, active: system.iter().any(|l| l.active), children: system },
