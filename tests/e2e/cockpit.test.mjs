@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { launchBrowser, newPassword, startGaodi, waitForPath, withPage } from './harness.mjs';
+import { launchBrowser, loginFirstTime, newPassword, startGaodi, waitForPath, withPage } from './harness.mjs';
 
 const TEST_TIMEOUT_MS = 240_000;
 const HOOK_TIMEOUT_MS = 180_000;
@@ -16,20 +16,6 @@ const HOOK_TIMEOUT_MS = 180_000;
 /** Zhuzhou's county-level divisions from 2018 (渌口区 430212 replaced 株洲县 430221). */
 const DISTRICTS = ['430202', '430203', '430204', '430211', '430212', '430223', '430224', '430225', '430281'];
 const CJK = /[\u3400-\u9fff]/;
-
-async function loginFirstTime(page, account) {
-  await page.goto('/login');
-  await page.locator('#username').fill(account.username);
-  await page.locator('#password').fill(account.password);
-  await page.locator('#login-submit').click();
-  await waitForPath(page, '/account/password');
-  const pw = newPassword();
-  await page.locator('#current-password').fill(account.password);
-  await page.locator('#new-password').fill(pw);
-  await page.locator('#confirm-password').fill(pw);
-  await page.locator('#password-submit').click();
-  await waitForPath(page, '/');
-}
 
 /** Waits until the cockpit has drawn the view (or failed: then the page's error message is the failure). */
 async function cockpitReady(page, { region, period } = {}) {

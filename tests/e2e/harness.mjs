@@ -341,3 +341,18 @@ export async function waitForPath(page, pathname, { search } = {}) {
     { timeout: 60_000 },
   );
 }
+
+/** Logs a demo account in with its one-time password and sets a new one (the forced change). */
+export async function loginFirstTime(page, account) {
+  await page.goto('/login');
+  await page.locator('#username').fill(account.username);
+  await page.locator('#password').fill(account.password);
+  await page.locator('#login-submit').click();
+  await waitForPath(page, '/account/password');
+  const pw = newPassword();
+  await page.locator('#current-password').fill(account.password);
+  await page.locator('#new-password').fill(pw);
+  await page.locator('#confirm-password').fill(pw);
+  await page.locator('#password-submit').click();
+  await waitForPath(page, '/');
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { launchBrowser, newPassword, startGaodi, waitForPath, withPage } from './harness.mjs';
+import { launchBrowser, loginFirstTime, newPassword, startGaodi, waitForPath, withPage } from './harness.mjs';
 
 const TEST_TIMEOUT_MS = 240_000;
 const HOOK_TIMEOUT_MS = 180_000;
@@ -28,20 +28,6 @@ function uscc(body) {
 function wrongCheck(code) {
   const last = CHARSET.indexOf(code[17]);
   return code.slice(0, 17) + CHARSET[(last + 1) % 31];
-}
-
-async function loginFirstTime(page, account) {
-  await page.goto('/login');
-  await page.locator('#username').fill(account.username);
-  await page.locator('#password').fill(account.password);
-  await page.locator('#login-submit').click();
-  await waitForPath(page, '/account/password');
-  const pw = newPassword();
-  await page.locator('#current-password').fill(account.password);
-  await page.locator('#new-password').fill(pw);
-  await page.locator('#confirm-password').fill(pw);
-  await page.locator('#password-submit').click();
-  await waitForPath(page, '/');
 }
 
 async function countOf(page, query) {

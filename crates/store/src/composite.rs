@@ -31,7 +31,8 @@ impl Store {
         let version: i64 = row.get::<i64>("v")? + 1;
         let mut spec = spec.clone();
         spec.version = u32::try_from(version).unwrap_or(u32::MAX);
-        let def = IndexDefinition::new(spec).map_err(|e| StoreError::invalid(e.code(), e.args(), Some("definition")))?;
+        let def =
+            IndexDefinition::new(spec).map_err(|e| StoreError::invalid(e.code(), e.args(), Some("definition")))?;
         tx.execute(
             query(
                 "insert into composite_index (index_code, version, year, name_zh, name_en, definition, created_by, \
@@ -63,7 +64,8 @@ impl Store {
         let row = self
             .db()
             .fetch_one(
-                query("select count(*) as n from composite_index where index_code = $1").bind(shipped.spec().code.as_str()),
+                query("select count(*) as n from composite_index where index_code = $1")
+                    .bind(shipped.spec().code.as_str()),
             )
             .await?;
         if row.get::<i64>("n")? == 0 {

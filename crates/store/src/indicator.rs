@@ -234,6 +234,17 @@ impl ErrorCode for gaodi_domain::period::PeriodError {
 }
 
 impl Store {
+    /// The codes of every region inside the scope (all regions for an unrestricted scope).
+    async fn region_codes_in(&self, scope: &Scope) -> Result<BTreeSet<String>, StoreError> {
+        Ok(match self.scope_regions(scope).await? {
+            Some(set) => set,
+            None if matches!(scope, Scope::All) => {
+                self.regions().await?.into_iter().map(|r| r.code.to_string()).collect()
+            }
+            None => BTreeSet::new(),
+        })
+    }
+
     /// Installs the shipped measures and indicator definitions that are not there yet
     /// (existing ones, possibly edited by the bureau, are left alone). Returns how many were
     /// added.
@@ -513,13 +524,7 @@ impl Store {
             }
         };
         let measures: BTreeSet<String> = self.measures().await?.into_iter().map(|m| m.code).collect();
-        let regions: BTreeSet<String> = match self.scope_regions(scope).await? {
-            Some(set) => set,
-            None if matches!(scope, Scope::All) => {
-                self.regions().await?.into_iter().map(|r| r.code.to_string()).collect()
-            }
-            None => BTreeSet::new(),
-        };
+        let regions = self.region_codes_in(scope).await?;
         let orgs = self.organisation_ids_by_uscc(scope).await?;
         let mut errors = Vec::new();
         let mut parsed: Vec<NewFact> = Vec::new();
@@ -811,13 +816,7 @@ impl Store {
             }
         };
         let indicators: BTreeSet<String> = self.indicator_definitions().await?.into_iter().map(|d| d.code).collect();
-        let regions: BTreeSet<String> = match self.scope_regions(scope).await? {
-            Some(set) => set,
-            None if matches!(scope, Scope::All) => {
-                self.regions().await?.into_iter().map(|r| r.code.to_string()).collect()
-            }
-            None => BTreeSet::new(),
-        };
+        let regions = self.region_codes_in(scope).await?;
         let mut errors = Vec::new();
         let mut parsed: Vec<(String, i32, NewTarget)> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();

@@ -128,14 +128,15 @@ pub fn compute(
         reweight(&base, framework, method, &weights).map_err(|e| AppError::invalid(e.code(), e.args(), "weights"))?
     };
     let settings = Settings::default();
-    let intervals =
-        sensitivity(&board, framework, method, &weights, &settings).map_err(|e| AppError::invalid(e.code(), e.args(), "weights"))?;
-    let name_of = |code: &str| {
-        engine.definition(code, year).map_or_else(|| code.to_owned(), |d| d.name(zh).to_owned())
-    };
+    let intervals = sensitivity(&board, framework, method, &weights, &settings)
+        .map_err(|e| AppError::invalid(e.code(), e.args(), "weights"))?;
+    let name_of = |code: &str| engine.definition(code, year).map_or_else(|| code.to_owned(), |d| d.name(zh).to_owned());
     let agg_name = |i: usize| {
         let spec = def.spec().aggregates.iter().find(|a| a.code == framework.aggregates()[i].code);
-        spec.map_or_else(|| framework.aggregates()[i].code.clone(), |a| if zh { a.name_zh.clone() } else { a.name_en.clone() })
+        spec.map_or_else(
+            || framework.aggregates()[i].code.clone(),
+            |a| if zh { a.name_zh.clone() } else { a.name_en.clone() },
+        )
     };
     let root = framework.root();
     let pillar_index: Vec<usize> = framework
@@ -150,8 +151,7 @@ pub fn compute(
         pillar_index.iter().map(|a| (framework.aggregates()[*a].code.clone(), agg_name(*a))).collect();
     let indicators: Vec<(String, String)> =
         framework.indicators().iter().map(|x| (x.code.clone(), name_of(&x.code))).collect();
-    let agg_pos: HashMap<&str, usize> =
-        board.aggregates.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+    let agg_pos: HashMap<&str, usize> = board.aggregates.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
     let row_of = |unit: &str, y: i32| {
         board.rows.iter().position(|r| r.unit == unit && r.period.as_deref() == Some(&y.to_string()))
     };
@@ -159,7 +159,9 @@ pub fn compute(
     for unit in &units {
         let Some(r) = row_of(unit, year) else { continue };
         let interval = intervals.iter().find(|i| i.unit == *unit && i.period.as_deref() == Some(&year.to_string()));
-        let (compare_score, compare_rank, rank_change, top) = match compare.and_then(|c| row_of(unit, c).map(|cr| (c, cr))) {
+        let (compare_score, compare_rank, rank_change, top) = match compare
+            .and_then(|c| row_of(unit, c).map(|cr| (c, cr)))
+        {
             Some((c, cr)) => {
                 let attribution = attribute(&board, framework, method, unit, &c.to_string(), &year.to_string()).ok();
                 (
@@ -171,7 +173,11 @@ pub fn compute(
                             a.top(3)
                                 .into_iter()
                                 .filter(|c| c.total.abs() > 1e-9)
-                                .map(|c| ContributionView { code: c.indicator.clone(), name: name_of(&c.indicator), total: c.total })
+                                .map(|c| ContributionView {
+                                    code: c.indicator.clone(),
+                                    name: name_of(&c.indicator),
+                                    total: c.total,
+                                })
                                 .collect()
                         })
                         .unwrap_or_default(),
@@ -181,10 +187,15 @@ pub fn compute(
         };
         out_units.push(UnitResult {
             region: (*unit).to_owned(),
-            name: engine.region(unit).map_or_else(|| (*unit).to_owned(), |x| if zh { x.name_zh.clone() } else { x.name_en.clone() }),
+            name: engine
+                .region(unit)
+                .map_or_else(|| (*unit).to_owned(), |x| if zh { x.name_zh.clone() } else { x.name_en.clone() }),
             score: board.root_scores()[r],
             rank: board.rank[r],
-            pillars: pillars.iter().map(|(code, _)| agg_pos.get(code.as_str()).and_then(|a| board.aggregated[*a][r])).collect(),
+            pillars: pillars
+                .iter()
+                .map(|(code, _)| agg_pos.get(code.as_str()).and_then(|a| board.aggregated[*a][r]))
+                .collect(),
             indicators: (0..framework.indicators().len()).map(|i| board.normalised[i][r]).collect(),
             rank_low: interval.and_then(|i| i.low),
             rank_high: interval.and_then(|i| i.high),
@@ -250,10 +261,9 @@ pub fn overrides(query: &HashMap<String, String>) -> AppResult<Vec<(String, f64)
             if v.trim().is_empty() {
                 continue;
             }
-            let w: f64 = v
-                .trim()
-                .parse()
-                .map_err(|_| AppError::invalid("index.bad_weight", vec![("code", code.to_owned()), ("value", v.clone())], "weights"))?;
+            let w: f64 = v.trim().parse().map_err(|_| {
+                AppError::invalid("index.bad_weight", vec![("code", code.to_owned()), ("value", v.clone())], "weights")
+            })?;
             out.push((code.to_owned(), w));
         }
     }

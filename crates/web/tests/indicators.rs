@@ -233,7 +233,8 @@ async fn the_district_index_ranks_districts_with_intervals_what_if_and_drivers()
     assert_eq!(ranks.len(), 9);
     assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "sorted by rank: {ranks:?}");
     for u in units {
-        let (low, high, rank) = (u["rank_low"].as_i64().unwrap(), u["rank_high"].as_i64().unwrap(), u["rank"].as_i64().unwrap());
+        let (low, high, rank) =
+            (u["rank_low"].as_i64().unwrap(), u["rank_high"].as_i64().unwrap(), u["rank"].as_i64().unwrap());
         assert!(low <= high && (1..=9).contains(&low) && (1..=9).contains(&high), "{u}");
         let _ = rank;
         let score = u["score"].as_f64().unwrap();
@@ -247,7 +248,8 @@ async fn the_district_index_ranks_districts_with_intervals_what_if_and_drivers()
         q.push_str(&format!("&w_{p}={}", if i == 0 { 1 } else { 0 }));
     }
     let w = get(&app, "leader", &q).await;
-    let first: Vec<f64> = w["units"].as_array().unwrap().iter().map(|u| u["pillars"][0].as_f64().unwrap_or(-1.0)).collect();
+    let first: Vec<f64> =
+        w["units"].as_array().unwrap().iter().map(|u| u["pillars"][0].as_f64().unwrap_or(-1.0)).collect();
     assert!(first.windows(2).all(|x| x[0] >= x[1] - 1e-9), "ranked by the first pillar: {first:?}");
     // A bad weight is a clear error naming the field; nothing else changes.
     let res = app.api("leader").get("/api/v1/composite-index?w_inputs=abc").await;

@@ -251,14 +251,13 @@ impl<'a> Engine<'a> {
         std::cell::Ref::map(self.placements.borrow(), |m| &m[&year])
     }
 
-    /// The administrative children of a region in `year`, by code.
-    #[must_use]
-    pub fn children(&self, region: &str, year: i32) -> Vec<&'a str> {
+    /// The members of a region in `year` in one hierarchy, by code.
+    fn members(&self, region: &str, year: i32, hierarchy: Hierarchy) -> Vec<&'a str> {
         let mut out: Vec<&str> = self
             .inputs
             .memberships
             .iter()
-            .filter(|m| m.hierarchy == Hierarchy::Administrative && m.in_force(year) && m.parent.as_str() == region)
+            .filter(|m| m.hierarchy == hierarchy && m.in_force(year) && m.parent.as_str() == region)
             .filter_map(|m| self.region(m.child.as_str()).map(|r| r.code.as_str()))
             .collect();
         out.sort_unstable();
@@ -266,19 +265,16 @@ impl<'a> Engine<'a> {
         out
     }
 
+    /// The administrative children of a region in `year`, by code.
+    #[must_use]
+    pub fn children(&self, region: &str, year: i32) -> Vec<&'a str> {
+        self.members(region, year, Hierarchy::Administrative)
+    }
+
     /// The parks hosted by a region (or under a park) in `year`.
     #[must_use]
     pub fn parks(&self, region: &str, year: i32) -> Vec<&'a str> {
-        let mut out: Vec<&str> = self
-            .inputs
-            .memberships
-            .iter()
-            .filter(|m| m.hierarchy == Hierarchy::Park && m.in_force(year) && m.parent.as_str() == region)
-            .filter_map(|m| self.region(m.child.as_str()).map(|r| r.code.as_str()))
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+        self.members(region, year, Hierarchy::Park)
     }
 
     /// The administrative parent of a region in `year` (for a park: its host).

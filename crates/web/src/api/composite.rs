@@ -38,12 +38,13 @@ pub struct IndexQuery {
 impl IndexQuery {
     /// Reads the query; a comparison year that is not a year is an error naming it.
     pub fn parse(q: &HashMap<String, String>) -> AppResult<IndexQuery> {
-        let compare = match q.get("compare").map(|c| c.trim()).filter(|c| !c.is_empty()) {
-            Some(c) => Some(c.parse::<i32>().map_err(|_| {
-                AppError::invalid("activity.invalid_year", vec![("value", c.to_owned())], "compare")
-            })?),
-            None => None,
-        };
+        let compare =
+            match q.get("compare").map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                Some(c) => Some(c.parse::<i32>().map_err(|_| {
+                    AppError::invalid("activity.invalid_year", vec![("value", c.to_owned())], "compare")
+                })?),
+                None => None,
+            };
         Ok(IndexQuery {
             region: q.get("region").cloned(),
             year: q.get("year").cloned(),
@@ -66,7 +67,11 @@ pub async fn compute(state: &AppState, me: &Me, q: &IndexQuery) -> AppResult<cra
     crate::composite::compute(&engine, &index.definition, index.version, &region, year, compare, &q.overrides, me.lang)
 }
 
-async fn index(State(state): State<AppState>, me: Me, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<Value>> {
+async fn index(
+    State(state): State<AppState>,
+    me: Me,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Json<Value>> {
     let q = IndexQuery::parse(&q)?;
     let result = compute(&state, &me, &q).await?;
     Ok(Json(serde_json::to_value(result).map_err(|_| AppError::internal())?))

@@ -74,7 +74,11 @@ fn trim_weight(w: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-async fn page(State(state): State<AppState>, me: Me, Query(raw): Query<HashMap<String, String>>) -> AppResult<Response> {
+async fn page(
+    State(state): State<AppState>,
+    me: Me,
+    Query(raw): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
     let q = IndexQuery::parse(&raw)?;
     let r = compute(&state, &me, &q).await?;
     let lang = me.lang;
