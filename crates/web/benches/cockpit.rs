@@ -46,6 +46,8 @@ async fn main() {
         )
         .await
         .unwrap();
+    // A chosen password: no change forced at first use.
+    store.set_password(&actor, user.user_id, "bench-password-123456", false, None).await.unwrap();
     let token = store.create_api_token(&actor, user.user_id, "bench").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
