@@ -1,6 +1,7 @@
 //! `gaodi`: the one binary. Serves the web UI and API, runs migrations, manages users, loads
 //! the demo, verifies the audit log.
 
+mod assign;
 mod config;
 mod demo;
 mod index;
@@ -70,6 +71,9 @@ enum Command {
     /// Policy rules: high-tech enterprise, S&T SME, R&D super-deduction, Hunan R&D reward.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Reviewer assignment: the exact optimal solver on a benchmark instance folder.
+    #[command(subcommand)]
+    Assign(assign::AssignCommand),
     /// Export a registry in its import template's layout (an export re-imports unchanged).
     Export {
         kind: String,
@@ -183,6 +187,7 @@ async fn run() -> anyhow::Result<()> {
         // Pure computation on files: no database involved.
         Command::Index(IndexCommand::Build(args)) => index::run(&args),
         Command::Rules(RulesCommand::Check(args)) => rules::run(&args),
+        Command::Assign(command) => assign::run(&command),
         Command::Import { kind, file } => import_command(&open(&config).await?, &kind, &file).await,
         Command::Export { kind, format, out } => {
             export_command(&open(&config).await?, &kind, &format, out.as_deref()).await
