@@ -36,10 +36,10 @@ pub struct AssignSolveArgs {
     /// Output CSV (proposal_id,reviewer_id, no header).
     #[arg(long)]
     pub out: PathBuf,
-    /// Best reviewers per proposal in the first candidate set (default 2k + 8).
+    /// Best reviewers per proposal in the first candidate set (default 8k).
     #[arg(long)]
     pub candidates_per_proposal: Option<usize>,
-    /// Best proposals per reviewer in the first candidate set (default L + 2).
+    /// Best proposals per reviewer in the first candidate set (default 2L).
     #[arg(long)]
     pub candidates_per_reviewer: Option<usize>,
 }

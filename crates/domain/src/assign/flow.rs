@@ -87,14 +87,6 @@ impl Search {
         self.heap.clear();
     }
 
-    fn dist(&self, v: usize) -> i64 {
-        if self.stamp[v] == self.now {
-            self.dist[v]
-        } else {
-            INF
-        }
-    }
-
     fn relax(&mut self, v: usize, d: i64, pred: u32) {
         if self.stamp[v] != self.now {
             self.stamp[v] = self.now;

@@ -101,12 +101,13 @@ pub struct SolveOptions {
 }
 
 impl SolveOptions {
-    /// The default for `k` reviewers per proposal and capacities `capacity`.
+    /// The default: `8k` best reviewers per proposal, `2·max L` best proposals per reviewer
+    /// (on the benchmark instances S, M and L this set already holds an optimal assignment).
     #[must_use]
     pub fn for_instance(instance: &Instance) -> SolveOptions {
         let k = instance.per_proposal as usize;
         let max_capacity = instance.capacity.iter().copied().max().unwrap_or(0) as usize;
-        SolveOptions { candidates_per_proposal: 2 * k + 8, candidates_per_reviewer: max_capacity + 2 }
+        SolveOptions { candidates_per_proposal: 8 * k, candidates_per_reviewer: 2 * max_capacity }
     }
 }
 

@@ -88,7 +88,6 @@ fn reference_optimum(instance: &Instance) -> Option<i64> {
 
 /// Brute force over every assignment (tiny instances only).
 fn brute_force(instance: &Instance) -> Option<i64> {
-    let p = instance.proposal_ids.len();
     let r = instance.reviewer_ids.len();
     let k = instance.per_proposal as usize;
     let Affinities::Dense(values) = &instance.affinities else { panic!("dense only") };
