@@ -27,7 +27,8 @@
 //! reviewer). The assignment is optimal over **all** pairs iff every assigned pair has
 //! `a(i,j) − p_j ≥ θ_i` and every unassigned allowed pair has `a(i,j) − p_j ≤ θ_i`
 //! (complementary slackness). [`solve`] checks this over every pair of the instance; pairs that
-//! break it are added to the candidate set and the flow is solved again, until none does. The
+//! break it are added to the candidate set and the flow is solved again from the previous flow
+//! and potentials (see [`flow`]), until none does. The
 //! returned [`Certificate`] lets anyone re-check the optimality ([`Certificate::check`]).
 //!
 //! # Ties
@@ -140,7 +141,9 @@ pub struct SolveStats {
     pub rounds: usize,
     /// Pairs added because their reduced cost was negative.
     pub added_pairs: usize,
-    /// Whether the solver fell back to the full graph (only to explain infeasibility).
+    /// Proposals given all their allowed pairs because a search found no path.
+    pub expanded_proposals: usize,
+    /// Whether the solver fell back to a cold solve on the full graph (infeasible instances).
     pub full_graph: bool,
 }
 
@@ -515,35 +518,54 @@ pub fn solve(instance: &Instance, options: SolveOptions) -> Result<Assignment, A
     check_counts(&checked)?;
     let mut lists = candidates(&checked, options.candidates_per_proposal, options.candidates_per_reviewer);
     let mut stats = SolveStats::default();
+    let mut warm: Option<flow::Warm> = None;
     loop {
         stats.rounds += 1;
         stats.candidate_arcs = lists.iter().map(Vec::len).sum();
-        let graph = flow::Graph::new(&checked, &lists, |i, j| affinity(&checked, i, j));
+        let graph = flow::Graph::new(&checked, &lists, |i, j| affinity(&checked, i, j), warm.take());
         let solved = match graph.solve(&checked) {
             Ok(solved) => solved,
-            Err(_) if !stats.full_graph => {
-                // Unroutable in the candidate graph; the full graph decides (and explains).
-                stats.full_graph = true;
-                lists = all_pairs(&checked);
+            Err(stuck) => {
+                // No path in the candidate graph: give the proposals the search reached all
+                // their allowed pairs and continue from the flow so far. When there is nothing
+                // left to add, one cold solve on the full graph decides and explains.
+                let mut expanded = 0;
+                for &i in &stuck.proposals {
+                    let i = i as usize;
+                    let mut all = Vec::new();
+                    checked.for_each_allowed(i, |j, _| all.push(j));
+                    if all.len() > lists[i].len() {
+                        all.sort_unstable();
+                        lists[i] = all;
+                        expanded += 1;
+                    }
+                }
+                if expanded > 0 && !stats.full_graph {
+                    stats.expanded_proposals += expanded;
+                    warm = Some(stuck.warm);
+                } else if !stats.full_graph {
+                    stats.full_graph = true;
+                    lists = all_pairs(&checked);
+                } else {
+                    return Err(stuck.into_error(instance));
+                }
                 continue;
             }
-            Err(stuck) => return Err(stuck.into_error(instance)),
         };
-        let assigned = solved.assigned;
-        let certificate = solved.certificate;
-        let found = violations(&checked, &assigned, &certificate);
+        let found = violations(&checked, &solved.assigned, &solved.certificate);
         if found.is_empty() {
-            let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(assigned.iter().map(Vec::len).sum());
+            let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(solved.assigned.iter().map(Vec::len).sum());
             let mut objective = 0i64;
-            for (i, mine) in assigned.iter().enumerate() {
+            for (i, mine) in solved.assigned.iter().enumerate() {
                 for &j in mine {
                     pairs.push((i as u32, j));
                     objective += i64::from(affinity(&checked, i, j));
                 }
             }
             pairs.sort_unstable();
-            return Ok(Assignment { pairs, objective, certificate, stats });
+            return Ok(Assignment { pairs, objective, certificate: solved.certificate, stats });
         }
+        warm = Some(flow::Warm { assigned: solved.assigned, to_sink: solved.to_sink, potential: solved.potential });
         let before: usize = lists.iter().map(Vec::len).sum();
         for &(i, j) in &found {
             let list = &mut lists[i as usize];

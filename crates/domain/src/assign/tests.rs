@@ -189,6 +189,18 @@ proptest! {
     }
 
     #[test]
+    fn equals_the_reference_on_medium_instances(instance in instance_strategy(24, 9), m in 1usize..4, n in 0usize..2) {
+        // Small candidate sets force added pairs, warm re-solves and expanded proposals.
+        let expected = reference_optimum(&instance);
+        let got = solve(&instance, small_options(m, n));
+        prop_assert_eq!(got.as_ref().ok().map(|a| a.objective), expected);
+        if let Ok(assignment) = got {
+            valid(&instance, &assignment.pairs);
+            prop_assert!(assignment.certificate.check(&instance, &assignment.pairs).is_ok());
+        }
+    }
+
+    #[test]
     fn equals_brute_force_on_tiny_instances(instance in instance_strategy(4, 5)) {
         let expected = brute_force(&instance);
         let got = solve(&instance, small_options(1, 0)).ok().map(|a| a.objective);
