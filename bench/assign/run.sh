@@ -39,7 +39,7 @@ GAODI="$CARGO_TARGET_DIR/release/gaodi"
 OUT=${OUT:-$DATA/results}
 mkdir -p "$OUT"
 summary() { # log of repeat.py -> "median_wall median_peak"
-  awk '/^wall s/{w=$3} /^peak MiB/{p=$3} END{print w, p}' "$1"
+  awk '/^wall s/{w=$4} /^peak MiB/{p=$4} END{print w, p}' "$1"
 }
 ROWS=()
 for I in $INSTANCES; do
