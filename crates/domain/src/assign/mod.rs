@@ -245,6 +245,8 @@ pub(crate) struct Checked<'a> {
     /// `conflict_start[i]..conflict_start[i + 1]` indexes `conflict_reviewer`, sorted.
     conflict_start: Vec<usize>,
     conflict_reviewer: Vec<u32>,
+    /// Sparse affinities sorted by reviewer (empty for dense ones), for lookups.
+    sorted_rows: Vec<Vec<(u32, u16)>>,
 }
 
 impl Checked<'_> {
@@ -373,7 +375,18 @@ fn check(instance: &Instance) -> Result<Checked<'_>, AssignError> {
     }
     conflict_start[proposals] = write;
     conflict_reviewer.truncate(write);
-    Ok(Checked { instance, proposals, reviewers, conflict_start, conflict_reviewer })
+    let sorted_rows = match &instance.affinities {
+        Affinities::Dense(_) => Vec::new(),
+        Affinities::Sparse(rows) => rows
+            .iter()
+            .map(|row| {
+                let mut row = row.clone();
+                row.sort_unstable();
+                row
+            })
+            .collect(),
+    };
+    Ok(Checked { instance, proposals, reviewers, conflict_start, conflict_reviewer, sorted_rows })
 }
 
 /// Names a few proposals: `P1, P2, P3, …`.
@@ -479,7 +492,10 @@ fn candidates(checked: &Checked<'_>, per_proposal: usize, per_reviewer: usize) -
 fn affinity(checked: &Checked<'_>, proposal: usize, reviewer: u32) -> u16 {
     match &checked.instance.affinities {
         Affinities::Dense(values) => values[proposal * checked.reviewers + reviewer as usize],
-        Affinities::Sparse(rows) => rows[proposal].iter().find(|&&(j, _)| j == reviewer).map_or(NO_PAIR, |&(_, a)| a),
+        Affinities::Sparse(_) => {
+            let row = &checked.sorted_rows[proposal];
+            row.binary_search_by_key(&reviewer, |&(j, _)| j).map_or(NO_PAIR, |at| row[at].1)
+        }
     }
 }
 
