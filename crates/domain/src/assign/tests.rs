@@ -304,3 +304,14 @@ fn error_messages_match_the_table() {
         AssignError::args,
     );
 }
+
+#[test]
+fn stuck_partial_flow_is_continued_without_losing_excess() {
+    // Found by proptest: with an empty candidate set every search is stuck at once; the
+    // expansions re-solve from partial flows where a reviewer holds one unit too many.
+    let instance = dense(3, 2, 1, vec![2, 1], vec![3, 5, 0, 1, 0, 0], vec![]);
+    let assignment = solve(&instance, small_options(0, 0)).unwrap();
+    assert_eq!(Some(assignment.objective), reference_optimum(&instance));
+    valid(&instance, &assignment.pairs);
+    assignment.certificate.check(&instance, &assignment.pairs).unwrap();
+}
