@@ -1,6 +1,7 @@
 //! `gaodi`: the one binary. Serves the web UI and API, runs migrations, manages users, loads
 //! the demo, verifies the audit log.
 
+mod assign;
 mod config;
 mod demo;
 mod index;
@@ -77,6 +78,9 @@ enum Command {
     /// Indicators computed from the database: values, targets, status.
     #[command(subcommand)]
     Indicators(IndicatorsCommand),
+    /// Reviewer assignment: the exact optimal solver on a benchmark instance folder.
+    #[command(subcommand)]
+    Assign(assign::AssignCommand),
     /// Export a registry in its import template's layout (an export re-imports unchanged).
     Export {
         kind: String,
@@ -208,6 +212,7 @@ async fn run() -> anyhow::Result<()> {
             store.install_catalogue(&Actor::system("catalogue")).await?;
             indicators::show(&store, &args).await
         }
+        Command::Assign(command) => assign::run(&command),
         Command::Import { kind, file } => import_command(&open(&config).await?, &kind, &file).await,
         Command::Export { kind, format, out } => {
             export_command(&open(&config).await?, &kind, &format, out.as_deref()).await

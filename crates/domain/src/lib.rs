@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod assign;
 pub mod audit;
 pub mod index;
 pub mod indicator;
