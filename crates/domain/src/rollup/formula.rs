@@ -1,0 +1,128 @@
+//! Indicator formulas over the rolled-up cube, evaluated a column at a time.
+//!
+//! [`BatchFormula`] is the seam to the expression language: an implementation reads some
+//! measures (columns over the nodes of one period) and writes one value per node. gaodi-expr's
+//! batch evaluator plugs in behind it (an adapter holding the parsed expression and the
+//! measure index of each reference); [`Ratio`] is the built-in `factor * a / b`.
+//!
+//! Columns are `f64` with NaN for "no value" (a missing fact, a division by zero); the reason
+//! is not carried in the column (drill-down asks the cube: [`super::Rollup::cell`]).
+
+use std::thread;
+
+use super::cube::{Rollup, MISSING};
+
+/// A formula evaluated over whole columns.
+pub trait BatchFormula: Sync {
+    /// The measures read (indices on the cube's measure axis), in the order of `columns`.
+    fn inputs(&self) -> &[usize];
+
+    /// Writes one value per row into `out` (NaN: no value). `columns[i]` holds input `i`
+    /// (NaN: missing); every column and `out` have the same length.
+    fn eval(&self, columns: &[&[f64]], out: &mut [f64]);
+}
+
+/// `factor * numerator / denominator`, left to right (as written `100 * e10 / e0`); no
+/// value when an input is missing or the denominator is zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio {
+    inputs: [usize; 2],
+    factor: f64,
+}
+
+impl Ratio {
+    /// `factor * measure numerator / measure denominator`.
+    #[must_use]
+    pub fn new(factor: f64, numerator: usize, denominator: usize) -> Ratio {
+        Ratio { inputs: [numerator, denominator], factor }
+    }
+}
+
+impl BatchFormula for Ratio {
+    fn inputs(&self) -> &[usize] {
+        &self.inputs
+    }
+
+    fn eval(&self, columns: &[&[f64]], out: &mut [f64]) {
+        for ((value, &numerator), &denominator) in out.iter_mut().zip(columns[0]).zip(columns[1]) {
+            *value = if denominator == 0.0 { f64::NAN } else { self.factor * numerator / denominator };
+        }
+    }
+}
+
+/// Indicator values: period × formula × node, NaN for no value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorValues {
+    nodes: usize,
+    formulas: usize,
+    values: Vec<f64>,
+}
+
+impl IndicatorValues {
+    /// The value of `formula` for `node` in `period` (indices), `None` for no value.
+    #[must_use]
+    pub fn get(&self, node: usize, period: usize, formula: usize) -> Option<f64> {
+        let value = self.column(period, formula)[node];
+        (!value.is_nan()).then_some(value)
+    }
+
+    /// The values of `formula` in `period`, one per node (NaN: no value).
+    #[must_use]
+    pub fn column(&self, period: usize, formula: usize) -> &[f64] {
+        let start = (period * self.formulas + formula) * self.nodes;
+        &self.values[start..start + self.nodes]
+    }
+}
+
+/// Evaluates `formulas` for every node and period of `rollup`, periods shared out between
+/// up to `threads` threads. Each measure a formula reads is taken out of the cube once per
+/// period as an `f64` column (exact sums, converted at the end).
+#[must_use]
+pub fn evaluate(rollup: &Rollup, formulas: &[&dyn BatchFormula], threads: usize) -> IndicatorValues {
+    let nodes = rollup.tree().len();
+    let periods = rollup.periods().len();
+    let mut needed: Vec<usize> = formulas.iter().flat_map(|f| f.inputs().iter().copied()).collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let per_period = formulas.len() * nodes;
+    let mut values = vec![f64::NAN; periods * per_period];
+    let threads = threads.clamp(1, periods.max(1));
+    let chunk = periods.div_ceil(threads).max(1);
+    if per_period > 0 {
+        thread::scope(|scope| {
+            for (part, out) in values.chunks_mut(chunk * per_period).enumerate() {
+                let needed = &needed;
+                scope.spawn(move || {
+                    let mut columns = vec![vec![f64::NAN; nodes]; needed.len()];
+                    for (offset, out) in out.chunks_mut(per_period).enumerate() {
+                        let period = part * chunk + offset;
+                        fill_columns(rollup, period, needed, &mut columns);
+                        for (formula, out) in formulas.iter().zip(out.chunks_mut(nodes)) {
+                            let inputs: Vec<&[f64]> = formula
+                                .inputs()
+                                .iter()
+                                .map(|m| columns[needed.binary_search(m).expect("input listed")].as_slice())
+                                .collect();
+                            formula.eval(&inputs, out);
+                        }
+                    }
+                });
+            }
+        });
+    }
+    IndicatorValues { nodes, formulas: formulas.len(), values }
+}
+
+/// Copies the `needed` measures of `period` into `columns` (NaN for missing).
+fn fill_columns(rollup: &Rollup, period: usize, needed: &[usize], columns: &mut [Vec<f64>]) {
+    for node in 0..rollup.tree().len() {
+        let row = rollup.row(node, period);
+        for (column, &measure) in columns.iter_mut().zip(needed) {
+            column[node] = match row {
+                #[allow(clippy::cast_precision_loss)]
+                Some(row) if row[measure] != MISSING => row[measure] as f64 / 1e4,
+                _ => f64::NAN,
+            };
+        }
+    }
+}
