@@ -102,6 +102,43 @@ impl FactCube {
         Ok(())
     }
 
+    /// Splits the cube into writers over consecutive node ranges, so that facts can be
+    /// loaded from several threads: writer `i` takes the nodes from `bounds[i - 1]` (0 for
+    /// the first) up to `bounds[i]` (the tree's length for the last). Allocates the block
+    /// of every period. `bounds` must ascend and lie within the tree.
+    pub fn writers(&mut self, bounds: &[usize]) -> Vec<CubeWriter<'_>> {
+        assert!(bounds.windows(2).all(|w| w[0] <= w[1]), "ascending bounds");
+        assert!(bounds.iter().all(|&b| b <= self.tree.len()), "bounds within the tree");
+        let width = self.measures.len();
+        let cells = self.tree.len() * width;
+        let mut slices: Vec<Vec<&mut [i64]>> = (0..=bounds.len()).map(|_| Vec::new()).collect();
+        for block in &mut self.blocks {
+            let mut rest: &mut [i64] = block.get_or_insert_with(|| vec![MISSING; cells].into_boxed_slice());
+            let mut previous = 0;
+            for (writer, &bound) in bounds.iter().enumerate() {
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut((bound - previous) * width);
+                slices[writer].push(head);
+                rest = tail;
+                previous = bound;
+            }
+            slices[bounds.len()].push(rest);
+        }
+        let starts = std::iter::once(0).chain(bounds.iter().copied());
+        let ends = bounds.iter().copied().chain(std::iter::once(self.tree.len()));
+        slices
+            .into_iter()
+            .zip(starts.zip(ends))
+            .map(|(blocks, (start, end))| CubeWriter {
+                start,
+                end,
+                tree: &self.tree,
+                periods: &self.periods,
+                measures: &self.measures,
+                blocks,
+            })
+            .collect()
+    }
+
     /// The value of a cell, `None` when missing or when an index is out of range.
     #[must_use]
     pub fn get(&self, node: usize, period: usize, measure: usize) -> Option<Quantity> {
@@ -158,6 +195,45 @@ impl FactCube {
             }
         }
         Ok(Rollup { cube: self, coverage, reported })
+    }
+}
+
+/// Writes the facts of a range of nodes into a [`FactCube`] ([`FactCube::writers`]).
+#[derive(Debug)]
+pub struct CubeWriter<'a> {
+    start: usize,
+    end: usize,
+    tree: &'a Tree,
+    periods: &'a [Period],
+    measures: &'a [String],
+    blocks: Vec<&'a mut [i64]>,
+}
+
+impl CubeWriter<'_> {
+    /// As [`FactCube::insert`], for a node of this writer's range (`rollup.out_of_range`
+    /// for any other node).
+    pub fn insert(&mut self, node: usize, period: usize, measure: usize, value: Quantity) -> Result<(), RollupError> {
+        let width = self.measures.len();
+        let out = |axis: &'static str, index: usize, last: usize| RollupError::OutOfRange { axis, index, last };
+        if node < self.start || node >= self.end {
+            return Err(out("node", node, self.end.saturating_sub(1)));
+        }
+        if period >= self.periods.len() {
+            return Err(out("period", period, self.periods.len().saturating_sub(1)));
+        }
+        if measure >= width {
+            return Err(out("measure", measure, width.saturating_sub(1)));
+        }
+        let cell = &mut self.blocks[period][(node - self.start) * width + measure];
+        if *cell != MISSING {
+            return Err(RollupError::DuplicateFact {
+                measure: self.measures[measure].clone(),
+                region: self.tree.label(node).to_owned(),
+                period: self.periods[period].to_string(),
+            });
+        }
+        *cell = value.units();
+        Ok(())
     }
 }
 

@@ -67,7 +67,7 @@ mod tree;
 #[cfg(test)]
 mod tests;
 
-pub use cube::{Cell, Coverage, FactCube, Rollup};
+pub use cube::{Cell, Coverage, CubeWriter, FactCube, Rollup};
 pub use quantity::Quantity;
 pub use rank::{rank, rank_among_siblings, rank_by_group};
 pub use time::TimeAggregation;
