@@ -97,11 +97,17 @@ impl Quantity {
     /// The quantity a 64-bit float stands for, when the float is the double nearest to a
     /// decimal with at most 4 places (what a CSV or Parquet writer produces from such a
     /// decimal); `None` otherwise (`0.12345`, `NaN`, infinities, beyond the range, or beyond
-    /// 2^53 units, where doubles no longer hold every unit).
+    /// 2^53 units). Up to 2^51 units (about 2.25e11) every 4-decimal number has a double of
+    /// its own; above, neighbouring ones may share a double and the result is one of them.
     #[must_use]
     pub fn from_f64_exact(value: f64) -> Option<Quantity> {
         const LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
-        let scaled = (value * 1e4).round();
+                                                    // Adding and taking away 1.5 * 2^52 rounds any |x| < 2^51 to an integer (floats are
+                                                    // never reassociated), without a call to the C library's `round`: loaders convert
+                                                    // millions of values. Larger values take `round`.
+        const SHIFT: f64 = 6_755_399_441_055_744.0;
+        let scaled = value * 1e4;
+        let scaled = if scaled.abs() < LIMIT / 4.0 { (scaled + SHIFT) - SHIFT } else { scaled.round() };
         if scaled.is_nan() || scaled.abs() >= LIMIT {
             return None;
         }

@@ -81,6 +81,9 @@ fn floats_convert_only_when_they_stand_for_four_decimals() {
     assert_eq!(Quantity::from_f64_exact(0.12345), None);
     assert_eq!(Quantity::from_f64_exact(f64::NAN), None);
     assert_eq!(Quantity::from_f64_exact(1e300), None);
+    assert_eq!(Quantity::from_f64_exact(-2.5), Some(q("-2.5")));
+    assert_eq!(Quantity::from_f64_exact(300_000_000_000.01), Some(q("300000000000.01")), "the large-value path");
+    assert_eq!(Quantity::from_f64_exact(0.000_05), None, "half a unit");
 }
 
 // --- Tree ------------------------------------------------------------------------------
@@ -179,6 +182,33 @@ fn duplicate_and_out_of_range_facts_are_refused() {
     let error = facts.insert(6, 0, 0, q("1")).unwrap_err();
     assert_eq!(error, RollupError::OutOfRange { axis: "node", index: 6, last: 5 });
     assert_eq!(facts.insert(0, 1, 0, q("1")).unwrap_err().code(), "rollup.out_of_range");
+}
+
+#[test]
+fn writers_load_disjoint_node_ranges_from_threads() {
+    let mut facts = cube(small_tree(), &["2021", "2022"], &["m"]);
+    std::thread::scope(|scope| {
+        let mut writers = facts.writers(&[3, 5]).into_iter();
+        let (mut low, mut middle, mut high) =
+            (writers.next().unwrap(), writers.next().unwrap(), writers.next().unwrap());
+        assert_eq!(
+            low.insert(3, 0, 0, q("1")).unwrap_err(),
+            RollupError::OutOfRange { axis: "node", index: 3, last: 2 }
+        );
+        assert_eq!(middle.insert(3, 2, 0, q("1")).unwrap_err().code(), "rollup.out_of_range");
+        scope.spawn(move || {
+            middle.insert(3, 1, 0, q("1")).unwrap();
+            middle.insert(4, 1, 0, q("2")).unwrap();
+            assert_eq!(middle.insert(4, 1, 0, q("2")).unwrap_err().code(), "rollup.duplicate_fact");
+        });
+        scope.spawn(move || high.insert(5, 1, 0, q("4")).unwrap());
+        low.insert(0, 0, 0, q("8")).unwrap();
+    });
+    assert_eq!(facts.get(4, 1, 0), Some(q("2")));
+    let rolled = facts.rollup(2).unwrap();
+    assert_eq!(rolled.value(0, 1, 0), Some(q("7")));
+    assert_eq!(rolled.value(0, 0, 0), Some(q("8")), "own figure, no child reported in 2021");
+    assert_eq!(rolled.cell(0, 0, 0).children, Some(Coverage { contributed: 0, of: 2, sum: None }));
 }
 
 #[test]
@@ -378,6 +408,20 @@ fn build(tree: &Tree, facts: &[(usize, usize, usize, i64)]) -> FactCube {
 }
 
 proptest! {
+    #[test]
+    fn quantity_display_then_parse_round_trips(units in (i64::MIN + 1)..=i64::MAX) {
+        let value = Quantity::from_units(units).unwrap();
+        prop_assert_eq!(Quantity::parse(&value.to_string()), Ok(value));
+    }
+
+    #[test]
+    fn floats_of_four_decimal_values_convert_back_exactly(units in -(1_i64 << 51)..(1_i64 << 51)) {
+        let value = Quantity::from_units(units).unwrap();
+        let text = value.to_string();
+        let float: f64 = text.parse().unwrap();
+        prop_assert_eq!(Quantity::from_f64_exact(float), Some(value), "{}", text);
+    }
+
     #[test]
     fn totals_equal_the_sum_of_the_leaves_below(
         tree in any_tree(),
