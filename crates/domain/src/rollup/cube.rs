@@ -1,8 +1,11 @@
 //! `FactCube` (node × period × measure → quantity) and its level-by-level roll-up.
 //!
 //! Storage is dense per period: one block of `nodes × measures` `i64` units per period that
-//! has at least one fact, node-major (a node's measures side by side), with `i64::MIN` for a
-//! missing cell; a period without facts allocates nothing. The store loads the periods a
+//! has at least one fact, node-major (a node's measures side by side); a period without
+//! facts allocates nothing. A cell holds its units with the sign bit flipped ([`encode`]),
+//! so that a missing cell (`i64::MIN` units, never a quantity) is stored as 0: a new block
+//! is zeroed memory from the allocator, whose pages the loading threads touch first, rather
+//! than a fill pass. The store loads the periods a
 //! page or report needs, so a block is what one period of one tree costs: 3,372 regions × 60
 //! measures is 1.6 MB, the Zhuzhou tree × 200 measures 24 kB. Node-major rows make the
 //! roll-up a run of contiguous row additions (child row into parent row), which the compiler
@@ -15,8 +18,18 @@ use super::tree::Tree;
 use super::RollupError;
 use crate::period::Period;
 
-/// Marks a missing cell in a block (never a [`Quantity`]).
-pub(super) const MISSING: i64 = i64::MIN;
+/// A missing cell as stored in a block.
+pub(super) const MISSING: i64 = 0;
+
+/// Stored form of `units` (`i64::MIN` units, i.e. missing, becomes [`MISSING`]).
+pub(super) const fn encode(units: i64) -> i64 {
+    units ^ i64::MIN
+}
+
+/// Units of a stored cell, `i64::MIN` when missing.
+pub(super) const fn decode(stored: i64) -> i64 {
+    stored ^ i64::MIN
+}
 
 /// Facts of one tree: node × period × measure → [`Quantity`] or missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +111,7 @@ impl FactCube {
             let (measure, region, period) = self.name(node, period, measure);
             return Err(RollupError::DuplicateFact { measure, region, period });
         }
-        block[offset] = value.units();
+        block[offset] = encode(value.units());
         Ok(())
     }
 
@@ -143,7 +156,7 @@ impl FactCube {
     #[must_use]
     pub fn get(&self, node: usize, period: usize, measure: usize) -> Option<Quantity> {
         let offset = self.offset(node, period, measure).ok()?;
-        self.blocks[period].as_ref().and_then(|block| Quantity::from_units(block[offset]))
+        self.blocks[period].as_ref().and_then(|block| Quantity::from_units(decode(block[offset])))
     }
 
     /// Sums children into parents for every period and measure, bottom-up through the tree
@@ -232,7 +245,7 @@ impl CubeWriter<'_> {
                 period: self.periods[period].to_string(),
             });
         }
-        *cell = value.units();
+        *cell = encode(value.units());
         Ok(())
     }
 }
@@ -248,7 +261,7 @@ struct Rolled {
     reported: Vec<Reported>,
 }
 
-/// A parent cell with its own figure: the sum of its children (or `MISSING`).
+/// A parent cell with its own figure: the sum of its children (units, `i64::MIN` for none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Reported {
     node: u32,
@@ -270,14 +283,15 @@ fn two_rows(block: &mut [i64], child: usize, parent: usize, width: usize) -> (&[
 /// Rolls up one period block in place. Returns (node, measure) of an overflow.
 fn rollup_block(tree: &Tree, width: usize, block: &mut [i64]) -> Result<Rolled, (usize, usize)> {
     let mut coverage = vec![0_u32; tree.internal_count() * width].into_boxed_slice();
-    // A parent's own figures move aside, so its row can hold the sum of its children.
+    // A parent's own figures move aside, so its row can hold the sum of its children (plain
+    // units while children are added; encoded when the parent itself comes up).
     let mut own: Vec<(u32, u32, i64)> = Vec::new();
     for node in 0..tree.len() {
         if tree.internal_slot(node).is_some() {
             for (measure, cell) in block[node * width..(node + 1) * width].iter_mut().enumerate() {
                 if *cell != MISSING {
                     #[allow(clippy::cast_possible_truncation)]
-                    own.push((node as u32, measure as u32, *cell));
+                    own.push((node as u32, measure as u32, decode(*cell)));
                 }
                 *cell = 0;
             }
@@ -293,17 +307,19 @@ fn rollup_block(tree: &Tree, width: usize, block: &mut [i64]) -> Result<Rolled, 
             for (measure, (cell, &count)) in row.iter_mut().zip(counts).enumerate() {
                 if count == 0 {
                     *cell = MISSING;
-                } else if *cell == MISSING {
+                } else if *cell == i64::MIN {
                     // The sum is exactly i64::MIN units: outside the range of a quantity.
                     return Err((node, measure));
+                } else {
+                    *cell = encode(*cell);
                 }
             }
             #[allow(clippy::cast_possible_truncation)]
             let first = own.partition_point(|&(n, _, _)| (n as usize) < node);
             for &(n, measure, value) in own[first..].iter().take_while(|&&(n, _, _)| n as usize == node) {
                 let cell = &mut row[measure as usize];
-                reported.push(Reported { node: n, measure, children_sum: *cell });
-                *cell = value;
+                reported.push(Reported { node: n, measure, children_sum: decode(*cell) });
+                *cell = encode(value);
             }
         }
         if let Some(parent) = tree.rollup_parent(node) {
@@ -313,7 +329,7 @@ fn rollup_block(tree: &Tree, width: usize, block: &mut [i64]) -> Result<Rolled, 
             let mut overflow = false;
             for ((sum, &value), count) in parent_row.iter_mut().zip(child_row).zip(counts.iter_mut()) {
                 let present = value != MISSING;
-                let (next, wrapped) = sum.overflowing_add(if present { value } else { 0 });
+                let (next, wrapped) = sum.overflowing_add(if present { decode(value) } else { 0 });
                 *sum = next;
                 overflow |= wrapped;
                 *count += u32::from(present);
@@ -322,7 +338,10 @@ fn rollup_block(tree: &Tree, width: usize, block: &mut [i64]) -> Result<Rolled, 
                 let measure = parent_row
                     .iter()
                     .zip(child_row)
-                    .position(|(&sum, &value)| value != MISSING && sum.wrapping_sub(value).checked_add(value).is_none())
+                    .position(|(&sum, &value)| {
+                        let units = decode(value);
+                        value != MISSING && sum.wrapping_sub(units).checked_add(units).is_none()
+                    })
                     .expect("an overflowing cell");
                 return Err((parent, measure));
             }
@@ -399,8 +418,8 @@ impl Rollup {
         self.cube.get(node, period, measure)
     }
 
-    /// The raw units of the `node`'s row in `period` (one entry per measure, `i64::MIN` for
-    /// missing); `None` when the period has no data. For fast column readers.
+    /// The stored cells of the `node`'s row in `period` (one per measure, see [`decode`]);
+    /// `None` when the period has no data. For fast column readers.
     pub(super) fn row(&self, node: usize, period: usize) -> Option<&[i64]> {
         let width = self.cube.measures.len();
         self.cube.blocks[period].as_deref().map(|block| &block[node * width..(node + 1) * width])

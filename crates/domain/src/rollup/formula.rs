@@ -10,7 +10,7 @@
 
 use std::thread;
 
-use super::cube::{Rollup, MISSING};
+use super::cube::{decode, Rollup, MISSING};
 
 /// A formula evaluated over whole columns.
 pub trait BatchFormula: Sync {
@@ -120,7 +120,7 @@ fn fill_columns(rollup: &Rollup, period: usize, needed: &[usize], columns: &mut 
         for (column, &measure) in columns.iter_mut().zip(needed) {
             column[node] = match row {
                 #[allow(clippy::cast_precision_loss)]
-                Some(row) if row[measure] != MISSING => row[measure] as f64 / 1e4,
+                Some(row) if row[measure] != MISSING => decode(row[measure]) as f64 / 1e4,
                 _ => f64::NAN,
             };
         }
