@@ -5,8 +5,9 @@
 //! batch evaluator plugs in behind it (an adapter holding the parsed expression and the
 //! measure index of each reference); [`Ratio`] is the built-in `factor * a / b`.
 //!
-//! Columns are `f64` with NaN for "no value" (a missing fact, a division by zero); the reason
-//! is not carried in the column (drill-down asks the cube: [`super::Rollup::cell`]).
+//! Inputs are `f64` columns with a missing mask (the exact sums converted once); outputs are
+//! `f64` with NaN for "no value" (a missing fact, a division by zero). The reason is not kept
+//! per cell: drill-down evaluates the one cell again and asks the cube ([`super::Rollup::cell`]).
 
 use std::thread;
 
@@ -17,9 +18,16 @@ pub trait BatchFormula: Sync {
     /// The measures read (indices on the cube's measure axis), in the order of `columns`.
     fn inputs(&self) -> &[usize];
 
-    /// Writes one value per row into `out` (NaN: no value). `columns[i]` holds input `i`
-    /// (NaN: missing); every column and `out` have the same length.
-    fn eval(&self, columns: &[&[f64]], out: &mut [f64]);
+    /// Writes one value per row into `out` (NaN: no value). `columns[i]` holds input `i`;
+    /// every column and `out` have the same length.
+    fn eval(&self, columns: &[Input<'_>], out: &mut [f64]);
+}
+
+/// One input column: a value per row, and whether the row has none (its value is then 0).
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub values: &'a [f64],
+    pub missing: &'a [bool],
 }
 
 /// `factor * numerator / denominator`, left to right (as written `100 * e10 / e0`); no
@@ -43,9 +51,12 @@ impl BatchFormula for Ratio {
         &self.inputs
     }
 
-    fn eval(&self, columns: &[&[f64]], out: &mut [f64]) {
-        for ((value, &numerator), &denominator) in out.iter_mut().zip(columns[0]).zip(columns[1]) {
-            *value = if denominator == 0.0 { f64::NAN } else { self.factor * numerator / denominator };
+    fn eval(&self, columns: &[Input<'_>], out: &mut [f64]) {
+        let (numerator, denominator) = (columns[0], columns[1]);
+        let rows =
+            numerator.values.iter().zip(numerator.missing).zip(denominator.values.iter().zip(denominator.missing));
+        for (value, ((&n, &n_missing), (&d, &d_missing))) in out.iter_mut().zip(rows) {
+            *value = if n_missing || d_missing || d == 0.0 { f64::NAN } else { self.factor * n / d };
         }
     }
 }
@@ -93,15 +104,18 @@ pub fn evaluate(rollup: &Rollup, formulas: &[&dyn BatchFormula], threads: usize)
             for (part, out) in values.chunks_mut(chunk * per_period).enumerate() {
                 let needed = &needed;
                 scope.spawn(move || {
-                    let mut columns = vec![vec![f64::NAN; nodes]; needed.len()];
+                    let mut columns = vec![(vec![0.0; nodes], vec![false; nodes]); needed.len()];
                     for (offset, out) in out.chunks_mut(per_period).enumerate() {
                         let period = part * chunk + offset;
                         fill_columns(rollup, period, needed, &mut columns);
                         for (formula, out) in formulas.iter().zip(out.chunks_mut(nodes)) {
-                            let inputs: Vec<&[f64]> = formula
+                            let inputs: Vec<Input<'_>> = formula
                                 .inputs()
                                 .iter()
-                                .map(|m| columns[needed.binary_search(m).expect("input listed")].as_slice())
+                                .map(|m| {
+                                    let (values, missing) = &columns[needed.binary_search(m).expect("input listed")];
+                                    Input { values, missing }
+                                })
                                 .collect();
                             formula.eval(&inputs, out);
                         }
@@ -113,15 +127,15 @@ pub fn evaluate(rollup: &Rollup, formulas: &[&dyn BatchFormula], threads: usize)
     IndicatorValues { nodes, formulas: formulas.len(), values }
 }
 
-/// Copies the `needed` measures of `period` into `columns` (NaN for missing).
-fn fill_columns(rollup: &Rollup, period: usize, needed: &[usize], columns: &mut [Vec<f64>]) {
+/// Copies the `needed` measures of `period` into `columns` (values, missing mask).
+fn fill_columns(rollup: &Rollup, period: usize, needed: &[usize], columns: &mut [(Vec<f64>, Vec<bool>)]) {
     for node in 0..rollup.tree().len() {
         let row = rollup.row(node, period);
-        for (column, &measure) in columns.iter_mut().zip(needed) {
-            column[node] = match row {
+        for ((values, missing), &measure) in columns.iter_mut().zip(needed) {
+            (values[node], missing[node]) = match row {
                 #[allow(clippy::cast_precision_loss)]
-                Some(row) if row[measure] != MISSING => decode(row[measure]) as f64 / 1e4,
-                _ => f64::NAN,
+                Some(row) if row[measure] != MISSING => (decode(row[measure]) as f64 / 1e4, false),
+                _ => (0.0, true),
             };
         }
     }
