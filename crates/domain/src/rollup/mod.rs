@@ -54,6 +54,8 @@
 //! | `rollup.cycle` | Region {region} lies on a cycle of parents; accepted: a region is never its own ancestor. | 区域 {region} 处于循环隶属中；区域不能成为自己的上级。 |
 //! | `rollup.administrative_under_park` | Administrative region {region} hangs under park {parent}; accepted: only parks hang under parks. | 行政区域 {region} 隶属于园区 {parent}；只有园区可以隶属于园区。 |
 //! | `rollup.wrong_source_period` | Period {period} of the cube is not a {kind} period; accepted: a cube of {kind} periods to aggregate from. | 数据立方中的期间 {period} 不是{kind}期间；汇总时只能使用{kind}期间的数据立方。 |
+//! | `rollup.unknown_measure` | Formula {formula} uses {code}, which is not a measure of the cube; accepted: the codes of the loaded measures. | 公式 {formula} 引用的 {code} 不是已加载的数据项；只能引用已加载数据项的代码。 |
+//! | `rollup.formula_not_columnar` | Formula {formula} uses {function}, which needs other periods, regions or registries; accepted over whole columns: arithmetic, comparisons, if, round, min, max, abs (evaluate the others cell by cell). | 公式 {formula} 使用了 {function}，需要其他期间、区域或名录数据；整列计算只接受算术、比较、if、round、min、max、abs（其他函数请逐格计算）。 |
 
 use std::fmt;
 
@@ -97,6 +99,10 @@ pub enum RollupError {
     AdministrativeUnderPark { region: String, parent: String },
     /// Time aggregation from a kind of period the cube does not hold.
     WrongSourcePeriod { period: String, kind: &'static str },
+    /// A formula references a code that is not on the measure axis.
+    UnknownMeasure { formula: String, code: String },
+    /// A formula needs period, tree or registry functions (not evaluable over columns).
+    FormulaNotColumnar { formula: String, function: String },
 }
 
 impl RollupError {
@@ -114,6 +120,8 @@ impl RollupError {
             RollupError::Cycle { .. } => "rollup.cycle",
             RollupError::AdministrativeUnderPark { .. } => "rollup.administrative_under_park",
             RollupError::WrongSourcePeriod { .. } => "rollup.wrong_source_period",
+            RollupError::UnknownMeasure { .. } => "rollup.unknown_measure",
+            RollupError::FormulaNotColumnar { .. } => "rollup.formula_not_columnar",
         }
     }
 
@@ -142,6 +150,10 @@ impl RollupError {
             }
             RollupError::WrongSourcePeriod { period, kind } => {
                 vec![("period", period.clone()), ("kind", (*kind).to_owned())]
+            }
+            RollupError::UnknownMeasure { formula, code } => vec![("formula", formula.clone()), ("code", code.clone())],
+            RollupError::FormulaNotColumnar { formula, function } => {
+                vec![("formula", formula.clone()), ("function", function.clone())]
             }
         }
     }
@@ -187,6 +199,16 @@ impl fmt::Display for RollupError {
                 f,
                 "Period {period} of the cube is not a {kind} period; accepted: a cube of {kind} periods to aggregate \
                  from."
+            ),
+            RollupError::UnknownMeasure { formula, code } => write!(
+                f,
+                "Formula {formula} uses {code}, which is not a measure of the cube; accepted: the codes of the loaded \
+                 measures."
+            ),
+            RollupError::FormulaNotColumnar { formula, function } => write!(
+                f,
+                "Formula {formula} uses {function}, which needs other periods, regions or registries; accepted over \
+                 whole columns: arithmetic, comparisons, if, round, min, max, abs (evaluate the others cell by cell)."
             ),
         }
     }

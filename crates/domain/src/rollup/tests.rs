@@ -337,6 +337,8 @@ fn error_messages_match_the_doc_table() {
         RollupError::Cycle { region: text("R1") },
         RollupError::AdministrativeUnderPark { region: text("430211"), parent: text("P43001") },
         RollupError::WrongSourcePeriod { period: text("2021"), kind: "month" },
+        RollupError::UnknownMeasure { formula: text("100 * rd / gdp"), code: text("gdp") },
+        RollupError::FormulaNotColumnar { formula: text("yoy(rd)"), function: text("yoy") },
     ];
     crate::message_table::assert_doc_table_matches(
         include_str!("mod.rs"),
