@@ -9,8 +9,11 @@
 //! - load: CSVs → `Tree`; `facts.raw` → exact `Quantity` (each double must be the nearest
 //!   to a 4-decimal number) → `FactCube::insert`.
 //! - a2: `FactCube::rollup`, level by level, exact sums, all periods and measures.
-//! - b: the 20 ratio indicators `100 * e(10+i) / e(i mod 10)` at every level and period,
-//!   through `formula::evaluate` (the `BatchFormula` seam gaodi-expr plugs into).
+//! - b: the 20 ratio indicators `100 * e(10+i) / e(i mod 10)` at every level and period:
+//!   gaodi-expr formulas (`100 * e15 / e05`, parsed once) bound to the cube
+//!   (`ExprFormula`) and evaluated over columns by `gaodi_expr::eval_batch` through
+//!   `formula::evaluate`. `b_ratios_hand_written` is the same with a hand-written loop
+//!   (`Ratio`), the floor; both must agree bit for bit.
 //! - c1: rank of the counties within their province, indicator 5, period 119, from b.
 //! - c2: the same straight from the county facts (no indicator table).
 //! - one_period: a cube of one month (2024-12) filled from the facts, rolled up, 20 indicators.
@@ -30,7 +33,7 @@ use std::time::Instant;
 
 use gaodi_domain::index::Direction;
 use gaodi_domain::period::{Period, PeriodKind};
-use gaodi_domain::rollup::formula::{evaluate, BatchFormula, IndicatorValues, Ratio};
+use gaodi_domain::rollup::formula::{evaluate, BatchFormula, ExprFormula, IndicatorValues, Ratio};
 use gaodi_domain::rollup::{rank_by_group, CubeWriter, FactCube, Quantity, Rollup, TimeAggregation, Tree};
 
 const INDICATOR: usize = 5;
@@ -129,7 +132,9 @@ fn load(dir: &str, threads: usize) -> Data {
         .iter()
         .map(|row| Period::parse(&format!("{}-{:02}", row[1], row[2].parse::<u8>().unwrap())).unwrap())
         .collect();
-    let measures: Vec<String> = read_csv(&format!("{dir}/elements.csv")).iter().map(|row| row[1].clone()).collect();
+    // Measure codes in lower case (`e10`), as gaodi-expr spells codes.
+    let measures: Vec<String> =
+        read_csv(&format!("{dir}/elements.csv")).iter().map(|row| row[1].to_lowercase()).collect();
     let indicators: Vec<(usize, usize)> = read_csv(&format!("{dir}/indicators.csv"))
         .iter()
         .map(|row| (row[2].parse().unwrap(), row[3].parse().unwrap()))
@@ -173,12 +178,25 @@ fn load(dir: &str, threads: usize) -> Data {
     Data { facts, indicators }
 }
 
+/// The 20 indicators as gaodi-expr formulas (`100 * e10 / e00`), bound to the measures.
+fn formulas(indicators: &[(usize, usize)], measures: &[String]) -> Vec<ExprFormula> {
+    indicators
+        .iter()
+        .map(|&(num, den)| {
+            let text = format!("100 * {} / {}", measures[num], measures[den]);
+            let expr = gaodi_expr::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            ExprFormula::new(expr, measures).expect("a formula over the measures")
+        })
+        .collect()
+}
+
+/// The same indicators as hand-written ratios (the floor for the expression evaluator).
 fn ratios(indicators: &[(usize, usize)]) -> Vec<Ratio> {
     indicators.iter().map(|&(num, den)| Ratio::new(100.0, num, den)).collect()
 }
 
-fn evaluate_all(rolled: &Rollup, ratios: &[Ratio], threads: usize) -> IndicatorValues {
-    let formulas: Vec<&dyn BatchFormula> = ratios.iter().map(|r| r as &dyn BatchFormula).collect();
+fn evaluate_all<F: BatchFormula>(rolled: &Rollup, formulas: &[F], threads: usize) -> IndicatorValues {
+    let formulas: Vec<&dyn BatchFormula> = formulas.iter().map(|f| f as &dyn BatchFormula).collect();
     evaluate(rolled, &formulas, threads)
 }
 
@@ -343,6 +361,7 @@ fn main() {
     let started = Instant::now();
     let data = load(&dir, threads);
     let load_s = started.elapsed().as_secs_f64();
+    let formulas = formulas(&data.indicators, data.facts.measures());
     let ratios = ratios(&data.indicators);
     let duckdb = duckdb_checks();
 
@@ -359,8 +378,12 @@ fn main() {
         time("a2_rollup_cascade", started);
 
         let started = Instant::now();
-        let values = evaluate_all(&rolled, &ratios, threads);
+        let values = evaluate_all(&rolled, &formulas, threads);
         time("b_ratios", started);
+
+        let started = Instant::now();
+        let hand_written = evaluate_all(&rolled, &ratios, threads);
+        time("b_ratios_hand_written", started);
 
         let started = Instant::now();
         let rank1 = c1(&rolled, &values);
@@ -376,7 +399,7 @@ fn main() {
         time("one_period_fill", started);
         let started = Instant::now();
         let one = cube.rollup(threads).expect("roll-up of one period");
-        let one_values = evaluate_all(&one, &ratios, threads);
+        let one_values = evaluate_all(&one, &formulas, threads);
         time("one_period_rollup_indicators", started);
 
         let year_months: Vec<usize> =
@@ -390,12 +413,18 @@ fn main() {
             .collect();
         let (year, _) = cube.aggregate_time(&[Period::Year(2024)], PeriodKind::Month, &how).expect("year");
         let year = year.rollup(threads).expect("roll-up of the year");
-        let year_values = evaluate_all(&year, &ratios, threads);
+        let year_values = evaluate_all(&year, &formulas, threads);
         time("one_year_aggregate_rollup_indicators", started);
 
         if rep == 0 {
             let levels = level_sums(&rolled);
-            let indicators = indicator_sums(rolled.tree(), &values, rolled.periods().len(), ratios.len());
+            let indicators = indicator_sums(rolled.tree(), &values, rolled.periods().len(), formulas.len());
+            for period in 0..rolled.periods().len() {
+                for formula in 0..formulas.len() {
+                    let (a, b) = (values.column(period, formula), hand_written.column(period, formula));
+                    assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "expr and ratio differ");
+                }
+            }
             check_levels(&levels, &indicators, duckdb.as_ref());
             check_ranking(&rank1);
             assert_eq!(
@@ -408,7 +437,7 @@ fn main() {
                 for measure in 0..rolled.measures().len() {
                     assert_eq!(one.value(node, 0, measure), rolled.value(node, month, measure));
                 }
-                for formula in 0..ratios.len() {
+                for formula in 0..formulas.len() {
                     let (a, b) = (one_values.get(node, 0, formula), values.get(node, month, formula));
                     assert!(a == b, "one period: node {node}, indicator {formula}: {a:?} vs {b:?}");
                 }
@@ -423,7 +452,7 @@ fn main() {
                 assert!(year_values.get(node, 0, INDICATOR).is_some_and(f64::is_finite));
             }
             println!(
-                "checks: OK (per-level rows and sums, indicators per level{}, ranking CSV, c1 = c2, one period, one year)",
+                "checks: OK (per-level rows and sums, indicators per level{}, ranking CSV, c1 = c2, expr = hand-written bit for bit, one period, one year)",
                 if duckdb.is_some() { ", DuckDB of this run to 1e-12" } else { "" }
             );
             for (level, (rows, sum)) in levels.iter().enumerate() {

@@ -1,9 +1,10 @@
 //! Indicator formulas over the rolled-up cube, evaluated a column at a time.
 //!
 //! [`BatchFormula`] is the seam to the expression language: an implementation reads some
-//! measures (columns over the nodes of one period) and writes one value per node. gaodi-expr's
-//! batch evaluator plugs in behind it (an adapter holding the parsed expression and the
-//! measure index of each reference); [`Ratio`] is the built-in `factor * a / b`.
+//! measures (columns over the nodes of one period) and writes one value per node.
+//! [`ExprFormula`] is a gaodi-expr formula bound to the cube's measures and evaluated with
+//! `gaodi_expr::eval_batch`; [`Ratio`] is a hand-written `factor * a / b` (the floor the
+//! benchmark compares the expression evaluator with).
 //!
 //! Inputs are `f64` columns with a missing mask (the exact sums converted once); outputs are
 //! `f64` with NaN for "no value" (a missing fact, a division by zero). The reason is not kept
@@ -11,7 +12,10 @@
 
 use std::thread;
 
+use gaodi_expr::{eval_batch, Column, Expr, RowStatus};
+
 use super::cube::{decode, Rollup, MISSING};
+use super::RollupError;
 
 /// A formula evaluated over whole columns.
 pub trait BatchFormula: Sync {
@@ -57,6 +61,72 @@ impl BatchFormula for Ratio {
             numerator.values.iter().zip(numerator.missing).zip(denominator.values.iter().zip(denominator.missing));
         for (value, ((&n, &n_missing), (&d, &d_missing))) in out.iter_mut().zip(rows) {
             *value = if n_missing || d_missing || d == 0.0 { f64::NAN } else { self.factor * n / d };
+        }
+    }
+}
+
+/// A gaodi-expr formula over the cube's measures (`100 * e10 / e0`), evaluated over whole
+/// columns with `gaodi_expr::eval_batch`; a row without a value (missing input, division by
+/// zero, non-finite result) becomes NaN.
+#[derive(Debug, Clone)]
+pub struct ExprFormula {
+    expr: Expr,
+    /// The codes the formula references, sorted, and the measure index of each.
+    codes: Vec<String>,
+    inputs: Vec<usize>,
+}
+
+impl ExprFormula {
+    /// Binds `expr` to the measure axis `measures`.
+    ///
+    /// Fails with `rollup.unknown_measure` for a referenced code that is not a measure, and
+    /// with `rollup.formula_not_columnar` for a formula using period, tree or registry
+    /// functions (`yoy`, `sum_children`, `count(…)`: they are evaluated cell by cell with
+    /// `gaodi_expr::eval`).
+    pub fn new(expr: Expr, measures: &[String]) -> Result<ExprFormula, RollupError> {
+        let codes: Vec<String> = expr.references().codes.into_iter().collect();
+        let mut inputs = Vec::with_capacity(codes.len());
+        for code in &codes {
+            let index = measures
+                .iter()
+                .position(|m| m == code)
+                .ok_or_else(|| RollupError::UnknownMeasure { formula: expr.to_string(), code: code.clone() })?;
+            inputs.push(index);
+        }
+        // A dry run over no rows reports unsupported functions before any evaluation.
+        let empty = |_: &str| Some(Column { values: &[], missing: None });
+        if let Err(gaodi_expr::BatchError::Unsupported { function, .. }) = eval_batch(&expr, &empty, 0) {
+            return Err(RollupError::FormulaNotColumnar { formula: expr.to_string(), function });
+        }
+        Ok(ExprFormula { expr, codes, inputs })
+    }
+
+    /// The formula.
+    #[must_use]
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+}
+
+impl BatchFormula for ExprFormula {
+    fn inputs(&self) -> &[usize] {
+        &self.inputs
+    }
+
+    fn eval(&self, columns: &[Input<'_>], out: &mut [f64]) {
+        let lookup = |code: &str| {
+            let at = self.codes.binary_search_by(|c| c.as_str().cmp(code)).ok()?;
+            Some(Column { values: columns[at].values, missing: Some(columns[at].missing) })
+        };
+        match eval_batch(&self.expr, &lookup, out.len()) {
+            Ok(batch) if batch.all_ok() => out.copy_from_slice(&batch.values),
+            Ok(batch) => {
+                for (row, value) in out.iter_mut().enumerate() {
+                    *value = if batch.status(row) == RowStatus::Ok { batch.values[row] } else { f64::NAN };
+                }
+            }
+            // `new` refused unsupported functions and every column has `out.len()` rows.
+            Err(_) => out.fill(f64::NAN),
         }
     }
 }

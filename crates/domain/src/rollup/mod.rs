@@ -3,8 +3,8 @@
 //! The indicator pipeline of the product is: the store loads the facts of the periods asked
 //! for into a [`FactCube`] (node × period × measure → [`Quantity`]) over the [`Tree`] of the
 //! year → [`FactCube::rollup`] sums children into parents level by level → indicator
-//! formulas are evaluated per region and period over the rolled-up columns
-//! ([`formula::evaluate`]) → targets, status, [`rank`]s and drill-down read the result.
+//! formulas (gaodi-expr, [`formula::ExprFormula`]) are evaluated per region and period over
+//! the rolled-up columns ([`formula::evaluate`]) → targets, status, [`rank`]s and drill-down read the result.
 //!
 //! # Rules
 //!

@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::formula::{evaluate, BatchFormula, Ratio};
+use super::formula::{evaluate, BatchFormula, ExprFormula, Ratio};
 use super::*;
 use crate::index::Direction;
 use crate::money::Money;
@@ -321,6 +321,40 @@ fn ratios_over_rolled_up_columns() {
     assert_eq!(values.get(1, 0, 0), Some(25.0));
     assert_eq!(values.get(5, 0, 0), None, "missing denominator: no value");
     assert_eq!(values.get(5, 1, 0), None, "zero denominator: no value");
+}
+
+#[test]
+fn expression_formulas_agree_with_the_hand_written_ratio() {
+    let mut facts = cube(small_tree(), &["2021", "2022"], &["den", "num"]);
+    for (node, period, measure, value) in
+        [(3, 0, 0, "2"), (4, 0, 0, "2"), (3, 0, 1, "1"), (5, 0, 1, "1"), (5, 1, 0, "0"), (5, 1, 1, "1"), (4, 1, 1, "3")]
+    {
+        facts.insert(node, period, measure, q(value)).unwrap();
+    }
+    let rolled = facts.rollup(1).unwrap();
+    let measures = rolled.measures().to_vec();
+    let expr = ExprFormula::new(gaodi_expr::parse("100 * num / den").unwrap(), &measures).unwrap();
+    assert_eq!(expr.inputs(), &[0, 1], "den, num: sorted codes");
+    let ratio = Ratio::new(100.0, 1, 0);
+    let formulas: [&dyn BatchFormula; 2] = [&expr, &ratio];
+    let values = evaluate(&rolled, &formulas, 2);
+    for period in 0..2 {
+        for node in 0..6 {
+            assert_eq!(values.get(node, period, 0), values.get(node, period, 1), "node {node}, period {period}");
+        }
+    }
+    assert_eq!(values.get(0, 0, 0), Some(50.0));
+    assert_eq!(values.get(5, 1, 0), None, "division by zero: no value");
+    assert_eq!(values.get(4, 1, 0), None, "missing denominator: no value");
+}
+
+#[test]
+fn expression_formulas_are_bound_to_the_cube() {
+    let measures = vec!["rd".to_owned(), "gdp".to_owned()];
+    let error = ExprFormula::new(gaodi_expr::parse("100 * rd / gdpx").unwrap(), &measures).unwrap_err();
+    assert_eq!(error, RollupError::UnknownMeasure { formula: "100 * rd / gdpx".into(), code: "gdpx".into() });
+    let error = ExprFormula::new(gaodi_expr::parse("yoy(rd)").unwrap(), &measures).unwrap_err();
+    assert_eq!(error, RollupError::FormulaNotColumnar { formula: "yoy(rd)".into(), function: "yoy".into() });
 }
 
 #[test]
