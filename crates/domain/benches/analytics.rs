@@ -22,7 +22,8 @@
 //!
 //! Results are checked against the anchor's validation values (ANCHORS.md section 2), the
 //! DuckDB output of the same run when given, and the anchor's ranking CSV; any difference
-//! panics. Environment: `GAODI_ANALYTICS_DATA` (folder, required), `REPS` (5), `THREADS` (2),
+//! panics. Environment: `GAODI_ANALYTICS_DATA` (folder with the CSVs and `facts.raw`;
+//! `/var/tmp/gaodi-bench/analytics/data`, where `run.sh` puts them), `REPS` (5), `THREADS` (2),
 //! `DUCKDB_JSON` (a file whose last line is `queries_duckdb.py`'s JSON), `RANK_CSV`
 //! (`/work/shared/bench/analytics/results/rank_ind5_p119.csv`), `JSON_OUT` (appends a line).
 
@@ -354,7 +355,7 @@ fn peak_rss_mib() -> f64 {
 #[allow(clippy::too_many_lines)]
 fn main() {
     let process = Instant::now();
-    let dir = env("GAODI_ANALYTICS_DATA").expect("set GAODI_ANALYTICS_DATA (see bench/analytics/run.sh)");
+    let dir = env("GAODI_ANALYTICS_DATA").unwrap_or_else(|| "/var/tmp/gaodi-bench/analytics/data".into());
     let reps = env_usize("REPS", 5).max(1);
     let threads = env_usize("THREADS", 2);
 

@@ -112,6 +112,7 @@ fn zhuzhou_tree_follows_the_year() {
     assert!(tree_2021.find("430212").is_some() && tree_2021.find("430221").is_none());
     assert!(tree_2017.find("P43002").is_none(), "炎陵高新区 only from 2021");
     let city = tree_2021.find("430200").unwrap();
+    assert_eq!(tree_2021.index_by_label()["430200"], city);
     assert_eq!(tree_2021.rollup_child_count(city), 9, "nine county-level divisions, parks not among them");
     let park = tree_2021.find("P43001").unwrap();
     assert_eq!(tree_2021.parent(park), tree_2021.find("430211"));

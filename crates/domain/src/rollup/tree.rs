@@ -199,7 +199,13 @@ impl Tree {
         &self.labels[node]
     }
 
-    /// The node labelled `label`, if any (a linear scan; build a map for many look-ups).
+    /// Node index by label, for loaders that look up many facts' regions.
+    #[must_use]
+    pub fn index_by_label(&self) -> HashMap<&str, usize> {
+        self.labels.iter().enumerate().map(|(index, label)| (label.as_str(), index)).collect()
+    }
+
+    /// The node labelled `label`, if any (a linear scan; see [`Tree::index_by_label`]).
     #[must_use]
     pub fn find(&self, label: &str) -> Option<usize> {
         self.labels.iter().position(|l| l == label)
