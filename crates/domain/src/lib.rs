@@ -17,4 +17,5 @@ pub mod period;
 pub mod person;
 pub mod region;
 pub mod registry;
+pub mod rollup;
 pub mod rules;
