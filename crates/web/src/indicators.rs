@@ -14,6 +14,10 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::AppState;
 
+/// How many records a drill-down lists by name (a city's registries stay below it; beyond it
+/// the count is exact and the list is cut, said on the page).
+pub const MAX_LISTED: usize = 5000;
+
 /// Who may read indicators, targets and the cockpit: everyone with a region scope.
 pub const INDICATOR_READERS: &[&str] = &["admin", "city_staff", "district_staff", "leader"];
 
@@ -354,7 +358,7 @@ pub async fn sources_json(
                 out.push(json!({"kind": "facts", "measure": measure, "region": r, "period": p, "facts": facts}));
             }
             Source::Records { entity, query, region: r, period: p, ids } => {
-                let shown: Vec<i64> = ids.iter().copied().take(500).collect();
+                let shown: Vec<i64> = ids.iter().copied().take(MAX_LISTED).collect();
                 let labels = state.store.record_labels(entity, &shown).await?;
                 let records: Vec<Value> = shown
                     .iter()

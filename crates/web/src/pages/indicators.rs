@@ -299,7 +299,7 @@ async fn detail_page(
                 });
             }
             Source::Records { entity, query, region: r, period: p, ids } => {
-                let shown: Vec<i64> = ids.iter().copied().take(200).collect();
+                let shown: Vec<i64> = ids.iter().copied().take(crate::indicators::MAX_LISTED).collect();
                 let labels = state.store.record_labels(entity, &shown).await?;
                 views.push(SourceView {
                     title: tf(
