@@ -62,7 +62,7 @@ fn e4(text: &str) -> i64 {
 }
 
 fn text(v: i64) -> String {
-    gaodi_store::indicator::trim_decimal(&gaodi_domain::indicator::format_e4(v, 4))
+    gaodi_domain::indicator::format_e4_plain(v)
 }
 
 /// How each measure's city figure is shared among the districts (relative weights in

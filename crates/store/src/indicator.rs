@@ -9,8 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 use gaodi_domain::access::Scope;
 use gaodi_domain::indicator::registry::{Entity, Record, Snapshot, Span};
 use gaodi_domain::indicator::{
-    catalogue, format_e4, parse_code, parse_e4, Comparator, Direction, IndicatorDef, MeasureDef, SpaceAggregation,
-    TimeAggregation,
+    catalogue, format_e4_plain, parse_code, parse_e4, Comparator, Direction, IndicatorDef, MeasureDef,
+    SpaceAggregation, TimeAggregation,
 };
 use gaodi_domain::period::Period;
 use serde::Serialize;
@@ -42,20 +42,10 @@ pub struct FactRecord {
 }
 
 impl FactRecord {
-    /// The value as a decimal string with 4 places trimmed of trailing zeros.
+    /// The value as an exact decimal without trailing zeros.
     #[must_use]
     pub fn value_text(&self) -> String {
-        trim_decimal(&format_e4(self.value_e4, 4))
-    }
-}
-
-/// `12.3400` → `12.34`, `5.0000` → `5`.
-#[must_use]
-pub fn trim_decimal(text: &str) -> String {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text.to_owned()
+        format_e4_plain(self.value_e4)
     }
 }
 
@@ -205,8 +195,48 @@ fn indicator_def(r: &Row) -> Result<IndicatorDef, StoreError> {
     })
 }
 
-fn invalid_row(map: &ColumnMap, row: &crate::tabular::TableRow, key: &str, e: &impl ErrorCode) -> RowError {
-    map.error(row, key, e.code(), e.args())
+/// The required cell `key` of `row` read by `parse`; a missing or refused cell is reported in
+/// `errors` (with the parser's reason) and gives `None`.
+fn parse_required<T, E: ErrorCode>(
+    map: &ColumnMap,
+    row: &crate::tabular::TableRow,
+    key: &str,
+    errors: &mut Vec<RowError>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    let text = map.required(row, key, errors)?;
+    match parse(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.push(map.error(row, key, e.code(), e.args()));
+            None
+        }
+    }
+}
+
+/// A code that is not one of those it must be (a measure, an indicator, a region in scope).
+struct Unknown {
+    code: &'static str,
+    arg: &'static str,
+    value: String,
+}
+
+impl ErrorCode for Unknown {
+    fn code(&self) -> &'static str {
+        self.code
+    }
+    fn args(&self) -> Vec<(&'static str, String)> {
+        vec![(self.arg, self.value.clone())]
+    }
+}
+
+/// `value` if `known` holds it, else the error `code` naming it as `arg`.
+fn known(known: &BTreeSet<String>, value: &str, code: &'static str, arg: &'static str) -> Result<String, Unknown> {
+    if known.contains(value) {
+        Ok(value.to_owned())
+    } else {
+        Err(Unknown { code, arg, value: value.to_owned() })
+    }
 }
 
 /// Errors with an i18n key and arguments.
@@ -531,40 +561,22 @@ impl Store {
         let mut seen: HashMap<String, usize> = HashMap::new();
         for row in &table.rows {
             let before = errors.len();
-            let measure = map.required(row, "measure", &mut errors).and_then(|m| {
-                if measures.contains(m) {
-                    Some(m.to_owned())
-                } else {
-                    errors.push(map.error(row, "measure", "indicator.unknown_measure", vec![("code", m.to_owned())]));
-                    None
-                }
+            let measure = parse_required(&map, row, "measure", &mut errors, |m| {
+                known(&measures, m, "indicator.unknown_measure", "code")
             });
+            // The region is optional here (an organisation's fact names its USCC instead).
             let region = match map.get(row, "region") {
                 "" => None,
-                r if regions.contains(r) => Some(r.to_owned()),
-                r => {
-                    errors.push(map.error(row, "region", "import.unknown_region", vec![("value", r.to_owned())]));
-                    None
-                }
+                _ => parse_required(&map, row, "region", &mut errors, |r| {
+                    known(&regions, r, "import.unknown_region", "value")
+                }),
             };
             let org = map.organisation(row, "uscc", &orgs, &mut errors).map(|(id, _)| id);
             if errors.len() == before && region.is_some() == org.is_some() {
                 errors.push(map.error(row, "region", "indicator.region_or_organisation", vec![]));
             }
-            let period = map.required(row, "period", &mut errors).and_then(|p| match Period::parse(p) {
-                Ok(p) => Some(p.to_string()),
-                Err(e) => {
-                    errors.push(invalid_row(&map, row, "period", &e));
-                    None
-                }
-            });
-            let value = map.required(row, "value", &mut errors).and_then(|v| match parse_e4(v) {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    errors.push(invalid_row(&map, row, "value", &e));
-                    None
-                }
-            });
+            let period = parse_required(&map, row, "period", &mut errors, Period::parse).map(|p| p.to_string());
+            let value = parse_required(&map, row, "value", &mut errors, parse_e4);
             let source = map.required(row, "source", &mut errors).map(str::to_owned);
             if errors.len() == before {
                 if let (Some(measure_code), Some(period), Some(value_e4), Some(source)) =
@@ -822,55 +834,16 @@ impl Store {
         let mut seen: HashMap<String, usize> = HashMap::new();
         for row in &table.rows {
             let before = errors.len();
-            let plan = map.required(row, "plan", &mut errors).and_then(|p| match parse_code(p) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    errors.push(invalid_row(&map, row, "plan", &e));
-                    None
-                }
+            let plan = parse_required(&map, row, "plan", &mut errors, parse_code);
+            let indicator = parse_required(&map, row, "indicator", &mut errors, |c| {
+                known(&indicators, c, "indicator.unknown_indicator", "code")
             });
-            let indicator = map.required(row, "indicator", &mut errors).and_then(|c| {
-                if indicators.contains(c) {
-                    Some(c.to_owned())
-                } else {
-                    errors.push(map.error(
-                        row,
-                        "indicator",
-                        "indicator.unknown_indicator",
-                        vec![("code", c.to_owned())],
-                    ));
-                    None
-                }
+            let region = parse_required(&map, row, "region", &mut errors, |r| {
+                known(&regions, r, "import.unknown_region", "value")
             });
-            let region = map.required(row, "region", &mut errors).and_then(|r| {
-                if regions.contains(r) {
-                    Some(r.to_owned())
-                } else {
-                    errors.push(map.error(row, "region", "import.unknown_region", vec![("value", r.to_owned())]));
-                    None
-                }
-            });
-            let period = map.required(row, "period", &mut errors).and_then(|p| match Period::parse(p) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    errors.push(invalid_row(&map, row, "period", &e));
-                    None
-                }
-            });
-            let comparator = map.required(row, "comparator", &mut errors).and_then(|c| match Comparator::parse(c) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    errors.push(invalid_row(&map, row, "comparator", &e));
-                    None
-                }
-            });
-            let value = map.required(row, "value", &mut errors).and_then(|v| match parse_e4(v) {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    errors.push(invalid_row(&map, row, "value", &e));
-                    None
-                }
-            });
+            let period = parse_required(&map, row, "period", &mut errors, Period::parse);
+            let comparator = parse_required(&map, row, "comparator", &mut errors, Comparator::parse);
+            let value = parse_required(&map, row, "value", &mut errors, parse_e4);
             if errors.len() == before {
                 if let (
                     Some(plan),
@@ -954,7 +927,7 @@ impl Store {
                     t.region_code,
                     t.period,
                     t.comparator,
-                    trim_decimal(&format_e4(t.value_e4, 4)),
+                    format_e4_plain(t.value_e4),
                     t.note,
                 ]
             })
@@ -1156,12 +1129,6 @@ impl Store {
         let row = self.db().fetch_one(query("select seq from audit_head where audit_head_id = 1")).await?;
         row.get("seq")
     }
-}
-
-/// Text of a value with its decimals, for tables.
-#[must_use]
-pub fn value_text(value_e4: i64, decimals: u8) -> String {
-    format_e4(value_e4, decimals)
 }
 
 impl Store {

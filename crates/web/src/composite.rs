@@ -187,9 +187,7 @@ pub fn compute(
         };
         out_units.push(UnitResult {
             region: (*unit).to_owned(),
-            name: engine
-                .region(unit)
-                .map_or_else(|| (*unit).to_owned(), |x| if zh { x.name_zh.clone() } else { x.name_en.clone() }),
+            name: crate::indicators::region_name(engine.inputs(), unit, lang),
             score: board.root_scores()[r],
             rank: board.rank[r],
             pillars: pillars

@@ -174,9 +174,7 @@ pub fn cockpit_json(
     let zhl = zh(lang);
     let today = time::OffsetDateTime::now_utc().date();
     let year = period.year();
-    let name = |code: &str| {
-        engine.region(code).map_or_else(|| code.to_owned(), |r| if zhl { r.name_zh.clone() } else { r.name_en.clone() })
-    };
+    let name = |code: &str| region_name(engine.inputs(), code, lang);
     let mut regions = vec![json!({"code": region, "name": name(region), "level": 0})];
     if let Some(parent) = engine.parent(region, year) {
         regions.insert(0, json!({"code": parent, "name": name(parent), "level": -1}));
@@ -306,14 +304,7 @@ pub fn detail_base(
                    "href": format!("/indicators/{code}?region={}&period={period}", cell.region)})
         })
         .collect();
-    let mut sources = engine.sources(code, region, period);
-    // Values of the indicators read, while the engine is at hand.
-    for s in &mut sources {
-        if let gaodi_domain::indicator::engine::Source::Indicator { code: c, region: r, period: p } = s {
-            let value = engine.cell(c, r, Period::parse(p).unwrap_or(period)).value;
-            *p = format!("{p}|{}", value.unwrap_or_default());
-        }
-    }
+    let sources = engine.sources(code, region, period);
     let base = json!({
         "indicator": {
             "code": def.code, "name": def.name(zh(lang)), "unit": def.unit(zh(lang)), "formula": def.formula,
@@ -351,7 +342,7 @@ pub async fn sources_json(
                     .map(|f| {
                         json!({"fact_id": f.fact_id, "region": f.region, "region_name": region_name(inputs, &f.region, lang),
                                "period": f.period.to_string(), "source": f.source,
-                               "value": gaodi_store::indicator::trim_decimal(&gaodi_domain::indicator::format_e4(f.value_e4, 4)),
+                               "value": gaodi_domain::indicator::format_e4_plain(f.value_e4),
                                "history": format!("/api/v1/facts?measure={}&region={}&period={}", f.measure, f.region, f.period)})
                     })
                     .collect();
@@ -367,11 +358,8 @@ pub async fn sources_json(
                 out.push(json!({"kind": "records", "entity": entity, "query": query, "region": r, "period": p,
                                 "count": ids.len(), "records": records}));
             }
-            Source::Indicator { code: c, region: r, period: p } => {
-                let (p, value) =
-                    p.split_once('|').map_or((p.clone(), String::new()), |(a, b)| (a.to_owned(), b.to_owned()));
-                out.push(json!({"kind": "indicator", "code": c, "region": r, "period": p,
-                                "value": if value.is_empty() { Value::Null } else { Value::String(value) },
+            Source::Indicator { code: c, region: r, period: p, value } => {
+                out.push(json!({"kind": "indicator", "code": c, "region": r, "period": p, "value": value,
                                 "href": format!("/indicators/{c}?region={r}&period={p}")}));
             }
         }

@@ -81,8 +81,8 @@ pub enum Source {
     Facts { measure: String, region: String, period: String, fact_ids: Vec<i64> },
     /// Registry records matching a query (entity and ids).
     Records { entity: Entity, query: String, region: String, period: String, ids: Vec<i64> },
-    /// Another indicator.
-    Indicator { code: String, region: String, period: String },
+    /// Another indicator, with its value there.
+    Indicator { code: String, region: String, period: String, value: Option<String> },
 }
 
 /// One indicator's result for a region and period.
@@ -174,12 +174,11 @@ impl<'a> Engine<'a> {
                 });
             }
         }
-        let region_index = inputs.regions.iter().enumerate().map(|(i, r)| (r.code.as_str(), i)).collect();
-        let mut facts: HashMap<(&str, usize, Period), Vec<&FactIn>> = HashMap::new();
-        let index: HashMap<&str, usize> =
+        let region_index: HashMap<&str, usize> =
             inputs.regions.iter().enumerate().map(|(i, r)| (r.code.as_str(), i)).collect();
+        let mut facts: HashMap<(&str, usize, Period), Vec<&FactIn>> = HashMap::new();
         for f in &inputs.facts {
-            if let Some(&r) = index.get(f.region.as_str()) {
+            if let Some(&r) = region_index.get(f.region.as_str()) {
                 facts.entry((f.measure.as_str(), r, f.period)).or_default().push(f);
             }
         }
@@ -324,13 +323,6 @@ impl<'a> Engine<'a> {
             value: value_e4.map(|v| super::format_e4(v, decimals)),
             no_value,
         }
-    }
-
-    /// The target assessment of a cell.
-    #[must_use]
-    pub fn assess(&self, cell: &Cell, target: Option<(Comparator, i64)>, progress: Progress) -> Assessment {
-        let time = self.definition(&cell.code, progress_year(cell)).map_or(TimeAggregation::Last, |d| d.time);
-        assess(cell.value_e4, target, progress, time)
     }
 
     fn value_at(&self, code: &str, r: usize, period: Period) -> Result<f64, NoValueReason> {
@@ -505,6 +497,7 @@ impl<'a> Engine<'a> {
                     code: name.clone(),
                     region: region.to_owned(),
                     period: period.to_string(),
+                    value: self.cell(name, region, period).value,
                 });
             } else {
                 self.measure_sources(name, r, period, &mut out);
@@ -552,10 +545,6 @@ impl<'a> Engine<'a> {
             fact_ids: ids,
         });
     }
-}
-
-fn progress_year(cell: &Cell) -> i32 {
-    Period::parse(&cell.period).map_or(0, Period::year)
 }
 
 fn reason(code: &str, args: &[(&str, &str)], message: String) -> NoValueReason {
@@ -766,7 +755,8 @@ pub fn row(
     let def = engine.definition(code, period.year());
     let cell = engine.cell(code, region, period);
     let target = target_for(targets, code, region, period);
-    let assessment = engine.assess(&cell, target.map(|t| (t.comparator, t.value_e4)), progress(period, today));
+    let time = def.map_or(TimeAggregation::Last, |d| d.time);
+    let assessment = assess(cell.value_e4, target.map(|t| (t.comparator, t.value_e4)), progress(period, today), time);
     Row {
         code: code.to_owned(),
         name_zh: def.map(|d| d.name_zh.clone()).unwrap_or_else(|| code.to_owned()),
@@ -776,19 +766,11 @@ pub fn row(
         formula: def.and_then(|d| d.formula.clone()),
         decimals: def.map_or(4, |d| d.decimals),
         cell,
-        target: target.map(|t| trim(&super::format_e4(t.value_e4, 4))),
+        target: target.map(|t| super::format_e4_plain(t.value_e4)),
         target_e4: target.map(|t| t.value_e4),
         comparator: target.map(|t| t.comparator),
         assessment,
         completion: assessment.completion_e4.map(|c| super::format_e4(c, 1)),
-    }
-}
-
-fn trim(text: &str) -> String {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text.to_owned()
     }
 }
 

@@ -157,6 +157,13 @@ pub fn format_e4(value: i64, decimals: u8) -> String {
     }
 }
 
+/// Formats a value in units of 1e-4 exactly, without trailing zeros: `12.34`, `5`, `-0.25`.
+#[must_use]
+pub fn format_e4_plain(value: i64) -> String {
+    let text = format_e4(value, 4);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 /// Rounds a computed value half-up (away from zero) in decimal to `decimals` places and
 /// returns it in units of 1e-4; `None` if it is not finite or out of range. The rounding works
 /// on the shortest decimal representation of the float, so 2.675 rounds to 2.68.
@@ -464,6 +471,10 @@ mod tests {
         assert_eq!(format_e4(-2_500, 1), "-0.3");
         assert_eq!(format_e4(-2_400, 1), "-0.2");
         assert_eq!(format_e4(10_161_100, 2), "1016.11");
+        assert_eq!(format_e4_plain(10_161_100), "1016.11");
+        assert_eq!(format_e4_plain(11_000_000), "1100");
+        assert_eq!(format_e4_plain(-2_500), "-0.25");
+        assert_eq!(format_e4_plain(0), "0");
     }
 
     #[test]

@@ -195,7 +195,7 @@ async fn target_list(State(state): State<AppState>, me: Me, Query(q): Query<Year
         "targets": list.iter().map(|t| json!({
             "plan": t.plan_code, "plan_version": t.plan_version, "indicator": t.indicator_code, "region": t.region_code,
             "period": t.period, "comparator": t.comparator,
-            "value": gaodi_store::indicator::trim_decimal(&format_e4(t.value_e4, 4)), "note": t.note,
+            "value": gaodi_domain::indicator::format_e4_plain(t.value_e4), "note": t.note,
         })).collect::<Vec<_>>(),
         "decomposition": checks,
     })))

@@ -81,11 +81,7 @@ fn view(lang: Lang, r: &Row, region: &str, period: Period) -> RowView {
 /// (value, label, selected) options of the region picker: the parent, the region, its
 /// children and parks.
 fn region_options(engine: &Engine<'_>, lang: Lang, region: &str, year: i32) -> Vec<(String, String, bool)> {
-    let name = |c: &str| {
-        engine
-            .region(c)
-            .map_or_else(|| c.to_owned(), |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
-    };
+    let name = |c: &str| region_name(engine.inputs(), c, lang);
     let mut codes: Vec<&str> = Vec::new();
     if let Some(p) = engine.parent(region, year) {
         codes.push(p);
@@ -136,14 +132,12 @@ async fn list_page(State(state): State<AppState>, me: Me, Query(q): Query<Where>
     let today = time::OffsetDateTime::now_utc().date();
     let rows =
         table(&engine, &region, period, &targets, today).iter().map(|r| view(me.lang, r, &region, period)).collect();
-    let region_name = engine
-        .region(&region)
-        .map_or_else(|| region.clone(), |r| if me.lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() });
+    let name = region_name(&inputs, &region, me.lang);
     html(&ListPage {
         c: Chrome::for_user(&me, &format!("/indicators?region={region}&period={period}"))
             .crumb(t(me.lang, "indicators.title"), ""),
         region: region.clone(),
-        region_name,
+        region_name: name,
         period: period.to_string(),
         regions: region_options(&engine, me.lang, &region, period.year()),
         periods: period_options(&engine, period),
@@ -243,16 +237,7 @@ async fn detail_page(
                 },
             })
             .collect();
-        let mut sources = engine.sources(&code, &region, period);
-        for s in &mut sources {
-            if let Source::Indicator { code: c, region: r, period: p } = s {
-                let value =
-                    engine.cell(c, r, Period::parse(p).unwrap_or(period)).value.unwrap_or_else(|| "—".to_owned());
-                let iname = engine.definition(c, period.year()).map_or_else(|| c.clone(), |d| d.name(zh).to_owned());
-                // Carried to the rendering below as "name: value".
-                *c = format!("{c}|{iname}: {value}");
-            }
-        }
+        let sources = engine.sources(&code, &region, period);
         let regions = region_options(&engine, lang, &region, period.year());
         let periods = period_options(&engine, period);
         (def, line, trend, children, regions, periods, sources)
@@ -318,10 +303,14 @@ async fn detail_page(
                     link: None,
                 });
             }
-            Source::Indicator { code: c, region: r, period: p } => {
-                let (c, text) =
-                    c.split_once('|').map_or((c.clone(), String::new()), |(a, b)| (a.to_owned(), b.to_owned()));
-                let iname = text.split(": ").next().unwrap_or_default().to_owned();
+            Source::Indicator { code: c, region: r, period: p, value } => {
+                let iname = inputs
+                    .definitions
+                    .iter()
+                    .filter(|d| d.code == c && d.valid_in(period.year()))
+                    .max_by_key(|d| d.valid_from)
+                    .map_or_else(|| c.clone(), |d| d.name(zh).to_owned());
+                let text = format!("{iname}: {}", value.unwrap_or_else(|| "—".to_owned()));
                 views.push(SourceView {
                     title: tf(lang, "indicators.source_indicator", &[("name", iname)]),
                     count: 1,
