@@ -6,9 +6,9 @@
 // Run with:  GAODI_BIN=/path/to/gaodi node --test tests/e2e/
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { launchBrowser, loginFirstTime, newPassword, startGaodi, waitForPath, withPage } from './harness.mjs';
+import { loginFirstTime, useDemo, waitForPath, withPage } from './harness.mjs';
 
 const TEST_TIMEOUT_MS = 240_000;
 const HOOK_TIMEOUT_MS = 180_000;
@@ -71,29 +71,12 @@ async function clickDistrict(page, code) {
 }
 
 describe('gaodi cockpit', () => {
-  let server;
-  let browser;
-
-  before(
-    async () => {
-      server = await startGaodi();
-      browser = await launchBrowser();
-    },
-    { timeout: HOOK_TIMEOUT_MS },
-  );
-
-  after(
-    async () => {
-      await browser?.close().catch(() => {});
-      await server?.stop();
-    },
-    { timeout: HOOK_TIMEOUT_MS },
-  );
+  const demo = useDemo({ hookTimeout: HOOK_TIMEOUT_MS });
 
   test('HTE card, district map, click-through to a district, English', { timeout: TEST_TIMEOUT_MS }, async () => {
-    await withPage(browser, server, 'cockpit', async (page) => {
+    await withPage(demo.browser, demo.server, 'cockpit', async (page) => {
       await page.setViewportSize({ width: 1366, height: 768 });
-      await loginFirstTime(page, server.account('leader'));
+      await loginFirstTime(page, demo.server.account('leader'));
       await cockpitReady(page, { region: '430200' });
       assert.match(await page.locator('#ck-where').innerText(), /株洲市/);
 

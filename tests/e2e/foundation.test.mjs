@@ -4,9 +4,9 @@
 // Run with:  GAODI_BIN=/path/to/gaodi node --test tests/e2e/
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { launchBrowser, newPassword, startGaodi, waitForPath, withPage } from './harness.mjs';
+import { newPassword, useDemo, waitForPath, withPage } from './harness.mjs';
 
 const TEST_TIMEOUT_MS = 240_000;
 const HOOK_TIMEOUT_MS = 180_000;
@@ -39,33 +39,16 @@ async function login(page, username, password) {
 }
 
 describe('gaodi foundation', () => {
-  let server;
-  let browser;
-
-  before(
-    async () => {
-      server = await startGaodi();
-      browser = await launchBrowser();
-    },
-    { timeout: HOOK_TIMEOUT_MS },
-  );
-
-  after(
-    async () => {
-      await browser?.close().catch(() => {});
-      await server?.stop();
-    },
-    { timeout: HOOK_TIMEOUT_MS },
-  );
+  const demo = useDemo({ hookTimeout: HOOK_TIMEOUT_MS });
 
   test(
     'one-time password, password change, language, region tree by year, logout',
     { timeout: TEST_TIMEOUT_MS },
     async () => {
-      const admin = server.account('admin');
+      const admin = demo.server.account('admin');
       const newPw = newPassword();
 
-      await withPage(browser, server, 'foundation', async (page) => {
+      await withPage(demo.browser, demo.server, 'foundation', async (page) => {
         // 1. "/" redirects to the Chinese login page.
         await page.goto('/');
         await waitForPath(page, '/login');
@@ -120,8 +103,8 @@ describe('gaodi foundation', () => {
 
   test('a wrong password shows an error and stays on /login', { timeout: TEST_TIMEOUT_MS }, async () => {
     // Another account than admin, so that no lockout can touch the test above.
-    const city = server.account('city');
-    await withPage(browser, server, 'wrong-password', async (page) => {
+    const city = demo.server.account('city');
+    await withPage(demo.browser, demo.server, 'wrong-password', async (page) => {
       await page.goto('/login');
       await waitForPath(page, '/login');
       const posted = page.waitForResponse((res) => res.request().method() === 'POST', { timeout: 60_000 });

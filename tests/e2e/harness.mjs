@@ -13,6 +13,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -355,4 +356,27 @@ export async function loginFirstTime(page, account) {
   await page.locator('#confirm-password').fill(pw);
   await page.locator('#password-submit').click();
   await waitForPath(page, '/');
+}
+
+/**
+ * Registers, in the calling `describe`, hooks that start the demo and the browser before its
+ * tests and stop both after; returns `{ server, browser }`, filled once the hook has run.
+ */
+export function useDemo({ hookTimeout = 180_000 } = {}) {
+  const demo = { server: null, browser: null };
+  before(
+    async () => {
+      demo.server = await startGaodi();
+      demo.browser = await launchBrowser();
+    },
+    { timeout: hookTimeout },
+  );
+  after(
+    async () => {
+      await demo.browser?.close().catch(() => {});
+      await demo.server?.stop();
+    },
+    { timeout: hookTimeout },
+  );
+  return demo;
 }

@@ -4,36 +4,19 @@
 // Run with:  GAODI_BIN=/path/to/gaodi node --test tests/e2e/policy.test.mjs
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { launchBrowser, loginFirstTime, newPassword, startGaodi, waitForPath, withPage } from './harness.mjs';
+import { loginFirstTime, useDemo, waitForPath, withPage } from './harness.mjs';
 
 const TEST_TIMEOUT_MS = 240_000;
 const HOOK_TIMEOUT_MS = 180_000;
 
 describe('gaodi policy rules', () => {
-  let server;
-  let browser;
-
-  before(
-    async () => {
-      server = await startGaodi();
-      browser = await launchBrowser();
-    },
-    { timeout: HOOK_TIMEOUT_MS },
-  );
-
-  after(
-    async () => {
-      await browser?.close().catch(() => {});
-      await server?.stop();
-    },
-    { timeout: HOOK_TIMEOUT_MS },
-  );
+  const demo = useDemo({ hookTimeout: HOOK_TIMEOUT_MS });
 
   test('self-check panel with a gap, in Chinese and English, and the cultivation pool', { timeout: TEST_TIMEOUT_MS }, async () => {
-    await withPage(browser, server, 'policy', async (page) => {
-      await loginFirstTime(page, server.account('city'));
+    await withPage(demo.browser, demo.server, 'policy', async (page) => {
+      await loginFirstTime(page, demo.server.account('city'));
 
       // The pool is in the navigation; the demo's figures end in 2021, so the page offers 2022.
       await page.locator('nav#main-nav a[href="/cultivation"]').click();

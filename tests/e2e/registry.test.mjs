@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { launchBrowser, loginFirstTime, newPassword, startGaodi, waitForPath, withPage } from './harness.mjs';
+import { loginFirstTime, useDemo, waitForPath, withPage } from './harness.mjs';
 
 const TEST_TIMEOUT_MS = 240_000;
 const HOOK_TIMEOUT_MS = 180_000;
@@ -36,30 +36,16 @@ async function countOf(page, query) {
 }
 
 describe('gaodi registries', () => {
-  let server;
-  let browser;
+  const demo = useDemo({ hookTimeout: HOOK_TIMEOUT_MS });
   let dir;
 
-  before(
-    async () => {
-      server = await startGaodi();
-      browser = await launchBrowser();
-      dir = await mkdtemp(path.join(tmpdir(), 'gaodi-e2e-'));
-    },
-    { timeout: HOOK_TIMEOUT_MS },
-  );
-
-  after(
-    async () => {
-      await browser?.close().catch(() => {});
-      await server?.stop();
-    },
-    { timeout: HOOK_TIMEOUT_MS },
-  );
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gaodi-e2e-'));
+  });
 
   test('create with a wrong then a right code; an import with a bad row writes nothing', { timeout: TEST_TIMEOUT_MS }, async () => {
-    await withPage(browser, server, 'registry', async (page) => {
-      await loginFirstTime(page, server.account('city'));
+    await withPage(demo.browser, demo.server, 'registry', async (page) => {
+      await loginFirstTime(page, demo.server.account('city'));
 
       // The register of the demo data is there.
       await page.locator('nav#main-nav a[href="/organisations"]').click();
