@@ -14,6 +14,7 @@ mod message_table;
 pub mod money;
 pub mod organisation;
 pub mod period;
+pub mod project;
 pub mod person;
 pub mod region;
 pub mod registry;

@@ -1,0 +1,3 @@
+//! Projects from call to acceptance: the pure engines of the project life cycle.
+//!
+//! - [`lifecycle`]: calls, applications, projects, milestones and tranches as state machines.
