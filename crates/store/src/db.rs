@@ -54,6 +54,7 @@ pub enum Arg {
     Bool(Option<bool>),
     Time(Option<OffsetDateTime>),
     Date(Option<time::Date>),
+    Bytes(Option<Vec<u8>>),
 }
 
 macro_rules! arg_from {
@@ -78,6 +79,7 @@ arg_from!(&str, Text, str::to_owned);
 arg_from!(&String, Text, String::clone);
 arg_from!(OffsetDateTime, Time, |v| v);
 arg_from!(time::Date, Date, |v| v);
+arg_from!(Vec<u8>, Bytes, |v| v);
 
 /// A query: SQL written once for both backends, with its arguments.
 #[derive(Debug, Clone)]
@@ -168,6 +170,7 @@ macro_rules! run {
                 Arg::Bool(v) => sq.bind(v),
                 Arg::Time(v) => sq.bind(v),
                 Arg::Date(v) => sq.bind(v),
+                Arg::Bytes(v) => sq.bind(v),
             };
         }
         sq.$method($exec).await

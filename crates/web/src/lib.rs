@@ -12,6 +12,7 @@ pub mod error;
 pub mod i18n;
 pub mod indicators;
 pub mod pages;
+pub mod projects;
 mod render;
 
 use std::net::SocketAddr;

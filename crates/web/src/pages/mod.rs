@@ -10,6 +10,7 @@ mod indicators;
 mod organisations;
 mod people;
 mod platforms;
+mod projects;
 mod regions;
 mod session;
 mod system;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(indicators::router())
         .merge(composite::router())
         .merge(cultivation::router())
+        .merge(projects::router())
 }
 
 /// A second-level navigation link.
@@ -140,7 +142,19 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
             active: path.starts_with("/cultivation"),
             children: Vec::new(),
         },
-        soon("nav.projects"),
+        NavItem {
+            key: "nav.projects",
+            href: Some(if role == Role::Expert { "/reviews" } else { "/calls" }),
+            active: ["/calls", "/applications", "/projects", "/reviews"].iter().any(|p| path.starts_with(p)),
+            children: [link("nav.calls", "/calls"), link("nav.project_list", "/projects"), link("nav.reviews", "/reviews")]
+                .into_iter()
+                .filter(|l| match l.key {
+                    "nav.reviews" => role == Role::Expert,
+                    "nav.project_list" => role != Role::Expert,
+                    _ => true,
+                })
+                .collect(),
+        },
         soon("nav.collection"),
         NavItem {
             key: "nav.indicators",
