@@ -2,7 +2,9 @@
 //!
 //! - [`lifecycle`]: calls, applications, projects, milestones and tranches as state machines.
 //! - [`draw`]: the auditable, replayable seeded random draw of an expert panel and its substitutes.
+//! - [`conflict`]: typed, dated conflicts of interest between experts and applications, explained.
 
+pub mod conflict;
 pub mod draw;
 
 /// Asserts that both locale files hold `code` with exactly the English and Chinese texts of its
