@@ -1121,3 +1121,124 @@ async fn write_team(tx: &mut Tx, id: i64, new: &NewApplication) -> Result<(), St
     }
     Ok(())
 }
+
+/// An application filed in another system (the provincial or national portal), recorded by
+/// the city with the outcome known so far.
+#[derive(Debug, Clone)]
+pub struct ExternalApplication {
+    pub organisation_id: i64,
+    pub title: String,
+    pub lead_name: String,
+    pub requested_fen: i64,
+    pub submitted_at: OffsetDateTime,
+    /// `None`: still pending; `Some(0)`: not funded; `Some(fen)`: approved with that grant.
+    pub granted_fen: Option<i64>,
+    pub decided_on: Option<Date>,
+    pub months: i64,
+}
+
+impl Store {
+    /// Records applications to a provincial or national call that were filed in the higher
+    /// level's portal, all or nothing: each lands submitted, endorsed and in review, and those
+    /// with an outcome approved (with their project) or rejected. One audit event per record.
+    pub async fn record_external_applications(
+        &self,
+        actor: &Actor,
+        call_id: i64,
+        rows: &[ExternalApplication],
+    ) -> Result<usize, StoreError> {
+        let call = self.call(call_id).await?;
+        if call.level == CallLevel::Municipal {
+            return Err(invalid("application.external_municipal", vec![("call", call.code.clone())]));
+        }
+        let orgs: BTreeMap<i64, (String, String)> = self
+            .db()
+            .fetch_all(query("select organisation_id, name, region_code from organisation"))
+            .await?
+            .iter()
+            .map(|r| Ok((r.get("organisation_id")?, (r.get("name")?, r.get("region_code")?))))
+            .collect::<Result<_, StoreError>>()?;
+        for (i, r) in rows.iter().enumerate() {
+            if !orgs.contains_key(&r.organisation_id) || r.title.trim().is_empty() || r.requested_fen < 0 {
+                return Err(invalid("application.external_row", vec![("row", (i + 1).to_string())]));
+            }
+        }
+        let mut tx = self.begin().await?;
+        let mut entries = Vec::with_capacity(rows.len() * 2);
+        for (n, r) in rows.iter().enumerate() {
+            let (_, region) = &orgs[&r.organisation_id];
+            let status = match r.granted_fen {
+                None => ApplicationStatus::InReview,
+                Some(0) => ApplicationStatus::Rejected,
+                Some(_) => ApplicationStatus::Approved,
+            };
+            let row = tx
+                .fetch_one(
+                    query(
+                        "insert into application (call_id, organisation_id, region_code, lead_name, title, requested_fen, \
+                         answers_json, status, submitted_at, created_at, updated_at) \
+                         values ($1, $2, $3, $4, $5, $6, '{}', $7, $8, $9, $9) returning application_id",
+                    )
+                    .bind(call_id)
+                    .bind(r.organisation_id)
+                    .bind(region.as_str())
+                    .bind(r.lead_name.trim())
+                    .bind(r.title.trim())
+                    .bind(r.requested_fen)
+                    .bind(status.as_str())
+                    .bind(r.submitted_at)
+                    .bind(now()),
+                )
+                .await?;
+            let id: i64 = row.get("application_id")?;
+            let mut e = AuditEntry::new("application.record_external", "application", id)
+                .region(Some(region.clone()))
+                .after(&serde_json::json!({ "call_id": call_id, "title": r.title, "status": status, "granted_fen": r.granted_fen }));
+            e.organisation_id = Some(r.organisation_id);
+            entries.push(e);
+            if let (Some(granted), Some(on)) = (r.granted_fen.filter(|g| *g > 0), r.decided_on) {
+                let code = format!("{}-{:03}", call.code, n + 1);
+                let row = tx
+                    .fetch_one(
+                        query(
+                            "insert into project (application_id, call_id, code, title, organisation_id, region_code, status, \
+                             granted_fen, approved_on, start_on, end_on, created_at, updated_at) \
+                             values ($1, $2, $3, $4, $5, $6, 'in_progress', $7, $8, $8, $9, $10, $10) returning project_id",
+                        )
+                        .bind(id)
+                        .bind(call_id)
+                        .bind(code.as_str())
+                        .bind(r.title.trim())
+                        .bind(r.organisation_id)
+                        .bind(region.as_str())
+                        .bind(granted)
+                        .bind(on)
+                        .bind(crate::project_follow::add_months(on, r.months.max(1)))
+                        .bind(now()),
+                    )
+                    .await?;
+                let pid: i64 = row.get("project_id")?;
+                tx.execute(
+                    query(
+                        "insert into decision (application_id, outcome, granted_fen, minutes, decided_by, decided_at) \
+                         values ($1, 'approved', $2, $3, $4, $5)",
+                    )
+                    .bind(id)
+                    .bind(granted)
+                    .bind(format!("{} 立项通知", call.programme))
+                    .bind(actor.username.as_str())
+                    .bind(now()),
+                )
+                .await?;
+                let mut e = AuditEntry::new("project.record_external", "project", pid)
+                    .region(Some(region.clone()))
+                    .after(&serde_json::json!({ "code": code, "granted_fen": granted, "approved_on": on.to_string() }));
+                e.organisation_id = Some(r.organisation_id);
+                entries.push(e);
+            }
+        }
+        tx.audit_batch(actor, entries).await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+}

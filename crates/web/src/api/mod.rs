@@ -8,6 +8,7 @@ pub mod indicators;
 pub mod openapi;
 pub mod people;
 pub mod policy;
+pub mod projects;
 pub mod registry;
 mod transfer;
 
@@ -44,6 +45,7 @@ pub fn routes() -> Vec<&'static ApiRoute> {
         indicators::ROUTES,
         composite::ROUTES,
         policy::ROUTES,
+        projects::ROUTES,
         // more feature tables here
     ];
     tables.iter().flat_map(|t| t.iter()).collect()
@@ -75,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .merge(indicators::router())
         .merge(composite::router())
         .merge(policy::router())
+        .merge(projects::router())
 }
 
 fn invalid<E>(field: &'static str) -> impl Fn(E) -> AppError

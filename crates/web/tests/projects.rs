@@ -1,0 +1,255 @@
+//! The project life cycle through the API and the store, on either backend: a call, an
+//! application from draft to approval, screening with reasons, conflicts, the seeded draw, the
+//! optimal assignment, reviews that stay hidden until one's own is in, ranking, the decision,
+//! and the project's agreement, milestones, tranches, change and acceptance.
+
+mod common;
+
+use common::{spawn_app, TestApp};
+use gaodi_domain::access::Scope;
+use gaodi_domain::person::{PersonRole, PersonRoleKind, RoleDetails};
+use gaodi_domain::project::form::FormTemplate;
+use gaodi_domain::project::lifecycle::{ChangeKind, ProjectStatus};
+use gaodi_domain::project::review::ReviewTemplate;
+use gaodi_domain::region::RegionCode;
+use gaodi_store::person::{IdView, NewPerson};
+use gaodi_store::project_follow::ChangeRequest;
+use gaodi_store::Actor;
+use serde_json::{json, Value};
+use time::macros::date;
+
+async fn json_of(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn call_body(code: &str, closes_at: &str) -> Value {
+    json!({
+        "code": code, "title": "2021年株洲市重点研发计划", "programme": "株洲市重点研发计划",
+        "level": "municipal", "kind": "ordinary", "budget_fen": 500_000_000, "opens_on": "2020-01-01",
+        "closes_at": closes_at, "grace_minutes": 30, "eligibility": "in_city = 1 and overdue_projects = 0",
+        "max_per_lead": 1, "max_concurrent": 3, "per_application": 3, "max_per_expert": 2, "panel_size": 6,
+        "conflict_years": 3, "industry_min": 1, "expert_fields": "",
+        "form": FormTemplate::standard(), "review": ReviewTemplate::standard(), "region_code": "430200"
+    })
+}
+
+fn answers() -> Value {
+    json!({"summary": "新型储能材料中试", "field": "新材料", "start_on": "2021-07-01", "months": "24", "own_funds": "120"})
+}
+
+/// Eight experts of the pool; the first works at the applicant (a conflict), three work at an
+/// enterprise (industry experts).
+async fn experts(app: &TestApp) -> Vec<i64> {
+    let actor = Actor::system("test");
+    let region = RegionCode::parse("430202").unwrap();
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        let mut p = NewPerson::basic(&format!("专家{i}"), region.clone());
+        p.organisation_id = match i {
+            0 => Some(app.org_hetang),
+            1..=3 => Some(app.org_lusong),
+            _ => None,
+        };
+        let person = app.store.create_person(&actor, &Scope::All, &p, IdView::Full).await.unwrap();
+        let fields = if i % 2 == 0 { "新材料" } else { "智能制造" };
+        let role = PersonRole::new(
+            PersonRoleKind::Expert,
+            date!(2020 - 01 - 01),
+            None,
+            &RoleDetails { reference: None, fields: Some(fields), assignment: None, nationality: None },
+        )
+        .unwrap();
+        app.store.add_person_role(&actor, &Scope::All, person.person_id, &role).await.unwrap();
+        ids.push(person.person_id);
+    }
+    ids
+}
+
+#[tokio::test]
+async fn an_application_goes_from_draft_to_an_accepted_project() {
+    let app = spawn_app().await;
+    let pool = experts(&app).await;
+    let (admin, city, district, enterprise) = (app.api("admin"), app.api("city"), app.api("district"), app.api("enterprise"));
+
+    // The call: only staff create it; a bad rule names itself.
+    let mut bad = call_body("ZZ-BAD", "2099-12-31T17:00:00Z");
+    bad["eligibility"] = json!("hte_count > 1");
+    let (s, e) = json_of(admin.send("post", "/api/v1/calls", Some(bad)).await).await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("eligibility.unknown_fact")), "{e}");
+    assert_eq!(enterprise.send("post", "/api/v1/calls", Some(call_body("ZZ-E", "2099-12-31T17:00:00Z"))).await.status(), 403);
+    let (s, call) = json_of(admin.send("post", "/api/v1/calls", Some(call_body("ZZ-2021-01", "2099-12-31T17:00:00Z"))).await).await;
+    assert_eq!(s, 201, "{call}");
+    let call_id = call["call_id"].as_i64().unwrap();
+    let body = json!({"organisation_id": app.org_hetang, "title": "储能材料", "lead_name": "张工", "requested_fen": 30_000_000, "answers": answers()});
+    let (s, e) = json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await).await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("application.call_not_open")), "a draft call takes no applications");
+    admin.send("post", &format!("/api/v1/calls/{call_id}/status"), Some(json!({"action": "open"}))).await;
+
+    // The enterprise applies for its own firm only; a bad amount names the field.
+    let mut wrong = body.clone();
+    wrong["answers"]["own_funds"] = json!("很多");
+    let (s, e) = json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(wrong)).await).await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("form.not_money")), "{e}");
+    let mut other = body.clone();
+    other["organisation_id"] = json!(app.org_lusong);
+    assert_eq!(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(other.clone())).await.status(), 404);
+    let (s, a) = json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await).await;
+    assert_eq!(s, 201, "{a}");
+    let id = a["application_id"].as_i64().unwrap();
+    assert_eq!(a["status"], "draft");
+    let (s, e) = json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await).await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("application.per_lead")), "one application per lead per call");
+    // A second applicant (admin on its behalf) that the district never endorses.
+    let (_, b) = json_of(admin.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(other)).await).await;
+    let other_id = b["application_id"].as_i64().unwrap();
+
+    let step = |user: &'static str, id: i64, action: &'static str, reason: Option<&'static str>| {
+        let client = app.api(user);
+        async move {
+            json_of(client.send("post", &format!("/api/v1/applications/{id}/action"), Some(json!({"action": action, "reason": reason}))).await)
+                .await
+        }
+    };
+    assert_eq!(step("enterprise", id, "endorse", None).await.0, 422, "applicants do not endorse");
+    assert_eq!(step("enterprise", id, "submit", None).await.1["status"], "submitted");
+    assert_eq!(step("admin", other_id, "submit", None).await.1["status"], "submitted");
+    let (s, e) = step("district", id, "return", None).await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("project.reason_required")));
+    assert_eq!(step("district", id, "return", Some("预算表缺少自筹说明")).await.1["status"], "returned");
+    assert_eq!(step("enterprise", id, "submit", None).await.1["status"], "submitted");
+    assert_eq!(step("district", other_id, "endorse", None).await.0, 404, "芦淞 is outside the 荷塘 district's scope");
+    assert_eq!(step("district", id, "endorse", None).await.1["status"], "endorsed");
+
+    // Screening: the endorsed application passes with its reasons; the other waits.
+    let (s, r) = json_of(city.send("post", &format!("/api/v1/calls/{call_id}/screen"), None).await).await;
+    assert_eq!((s, r["passed"].as_i64(), r["failed"].as_i64()), (200, Some(1), Some(0)), "{r}");
+    let (_, a) = json_of(city.get(&format!("/api/v1/applications/{id}")).await).await;
+    assert_eq!(a["status"], "eligible");
+    let codes: Vec<&str> = a["screening"]["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"screening.rule_met"), "{codes:?}");
+    assert_eq!(enterprise.send("post", &format!("/api/v1/calls/{call_id}/screen"), None).await.status(), 403);
+
+    // Conflicts, the draw and the assignment.
+    let (s, d) = json_of(city.send("post", &format!("/api/v1/calls/{call_id}/draw"), Some(json!({"seed_source": "2021-05-10 福彩3D 538"}))).await).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["size"], 6);
+    assert!(app.store.replay_draw(call_id).await.unwrap(), "the recorded draw replays");
+    let (s, e) = json_of(city.send("post", &format!("/api/v1/calls/{call_id}/draw"), Some(json!({"seed_source": "again"}))).await).await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("draw.already_drawn")));
+    // Make sure the conflicted expert is on the panel, replacing a drawn one if needed.
+    let actor = Actor::system("test");
+    let on = time::OffsetDateTime::now_utc().date();
+    let panel = app.store.panel(call_id, on).await.unwrap();
+    if !panel.iter().any(|m| m.person_id == pool[0]) {
+        // Replace members until the conflicted expert is drawn in as a substitute (or none are left).
+        for m in panel {
+            if app.store.panel(call_id, on).await.unwrap().iter().any(|x| x.person_id == pool[0]) {
+                break;
+            }
+            let _ = app.store.replace_panel_member(&actor, call_id, m.person_id, "外出").await;
+        }
+    }
+    let (s, run) = json_of(city.send("post", &format!("/api/v1/calls/{call_id}/assign"), None).await).await;
+    assert_eq!(s, 200, "{run}");
+    assert_eq!(run["pairs"], 3);
+    let conflicts = app.store.conflicts(call_id, None).await.unwrap();
+    assert!(conflicts.iter().any(|c| c.person_id == pool[0] && c.application_id == id), "{conflicts:?}");
+    let assigned = app.store.assignments(Some(call_id), None).await.unwrap();
+    assert_eq!(assigned.len(), 3);
+    assert!(assigned.iter().all(|a| a.person_id != pool[0]), "a conflicted expert is never assigned");
+    assert!(assigned.iter().any(|a| (1..=3).any(|i| pool[i] == a.person_id)), "at least one industry expert");
+
+    // Reviews: others' stay hidden until one's own is in; scores are checked.
+    let first = &assigned[0];
+    assert_eq!(app.store.reviews_of(id, Some(first.person_id)).await.unwrap_err().to_string(), "invalid input review.own_first");
+    let bad = app.store.submit_review(&actor, first.review_assignment_id, first.person_id, &[11, 5, 5, 5], "", true).await;
+    assert!(bad.is_err());
+    let undeclared = app.store.submit_review(&actor, first.review_assignment_id, first.person_id, &[8, 7, 7, 8], "好", false).await;
+    assert!(undeclared.is_err(), "the no-conflict declaration is required");
+    for (n, a) in assigned.iter().enumerate() {
+        let s = i64::try_from(n).unwrap();
+        app.store.submit_review(&actor, a.review_assignment_id, a.person_id, &[7 + s, 7, 8, 8 - s], "创新性较强", true).await.unwrap();
+    }
+    assert_eq!(app.store.reviews_of(id, Some(first.person_id)).await.unwrap().len(), 3);
+    let (s, st) = json_of(city.get(&format!("/api/v1/calls/{call_id}/standings")).await).await;
+    assert_eq!(s, 200);
+    assert_eq!(st["standings"][0]["application"], id);
+    assert_eq!(st["standings"][0]["rank"], 1);
+    assert_eq!(enterprise.get(&format!("/api/v1/calls/{call_id}/standings")).await.status(), 403);
+
+    // The decision creates the project with its tranches.
+    let (s, e) = json_of(city.send("post", &format!("/api/v1/applications/{id}/decision"), Some(json!({"approve": true, "granted_wan": "50", "months": 24}))).await).await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("decision.minutes_required")));
+    let (s, d) = json_of(
+        city.send("post", &format!("/api/v1/applications/{id}/decision"), Some(json!({"approve": true, "granted_wan": "50", "months": 24, "minutes": "专家组一致同意"})))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["approved"], true);
+    let project_id = d["project"]["project_id"].as_i64().unwrap();
+    assert_eq!(d["project"]["granted_fen"], 50_000_000);
+    let (_, p) = json_of(enterprise.get(&format!("/api/v1/projects/{project_id}")).await).await;
+    let tranches: Vec<i64> = p["milestones"].as_array().unwrap().iter().map(|m| m["tranche_fen"].as_i64().unwrap()).collect();
+    assert_eq!(tranches, [20_000_000, 15_000_000, 15_000_000]);
+    assert_eq!(app.api("leader").get(&format!("/api/v1/projects/{project_id}")).await.status(), 200);
+
+    // Agreement, reports, a change, acceptance.
+    let p = app.store.sign_agreement(&actor, project_id, "ZZKJ-2021-001", on).await.unwrap();
+    assert_eq!((p.status, p.released_fen), (ProjectStatus::InProgress, 20_000_000));
+    let ms = app.store.milestones(project_id, on).await.unwrap();
+    let ent_scope = Scope::Organisation { organisation_id: app.org_hetang };
+    assert!(app.store.submit_milestone(&actor, &ent_scope, ms[1].milestone_id, " ", on).await.is_err(), "a report is needed");
+    app.store.submit_milestone(&actor, &ent_scope, ms[1].milestone_id, "中期进展报告", on).await.unwrap();
+    assert!(app.store.decide_milestone(&actor, ms[1].milestone_id, false, None, on).await.is_err(), "a return needs its reason");
+    app.store.decide_milestone(&actor, ms[1].milestone_id, false, Some("缺少经费使用明细"), on).await.unwrap();
+    app.store.submit_milestone(&actor, &ent_scope, ms[1].milestone_id, "中期进展报告（补充经费明细）", on).await.unwrap();
+    app.store.decide_milestone(&actor, ms[1].milestone_id, true, None, on).await.unwrap();
+    assert_eq!(app.store.project(&Scope::All, project_id, on).await.unwrap().released_fen, 35_000_000);
+    let end = p.end_on;
+    let req = ChangeRequest { kind: ChangeKind::Extension, reason: "设备到货延迟".into(), new_budget_fen: None, new_end_on: Some(end + time::Duration::days(90)) };
+    let change = app.store.request_change(&actor, &ent_scope, project_id, &req, on).await.unwrap();
+    app.store.decide_change(&actor, change.project_change_id, true, "同意延期三个月", on).await.unwrap();
+    assert_eq!(app.store.project(&Scope::All, project_id, on).await.unwrap().end_on, end + time::Duration::days(90));
+    let done = app.store.accept_project(&actor, project_id, true, "完成任务书约定指标", None, on).await.unwrap();
+    assert_eq!((done.status, done.released_fen), (ProjectStatus::Accepted, 50_000_000));
+
+    // Every step is in the audit log.
+    let (_, log) = json_of(admin.get(&format!("/api/v1/audit?entity_kind=application&entity_id={id}")).await).await;
+    let actions: Vec<&str> = log["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for a in ["application.create", "application.submit", "application.return", "application.endorse", "application.screen_pass", "application.start_review", "application.approve"] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn submissions_close_with_the_deadline_and_its_grace_period() {
+    let app = spawn_app().await;
+    let admin = app.api("admin");
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = &time::format_description::well_known::Rfc3339;
+    // Closed 20 minutes ago with a 30-minute grace: still open.
+    let closes = (now - time::Duration::minutes(20)).format(fmt).unwrap();
+    let (_, call) = json_of(admin.send("post", "/api/v1/calls", Some(call_body("ZZ-GRACE", &closes))).await).await;
+    let call_id = call["call_id"].as_i64().unwrap();
+    admin.send("post", &format!("/api/v1/calls/{call_id}/status"), Some(json!({"action": "open"}))).await;
+    let body = json!({"organisation_id": app.org_hetang, "title": "宽限期内", "lead_name": "李工", "requested_fen": 0, "answers": answers()});
+    let (_, a) = json_of(app.api("enterprise").send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body)).await).await;
+    let id = a["application_id"].as_i64().unwrap();
+    let submit = json!({"action": "submit"});
+    let (s, a) = json_of(app.api("enterprise").send("post", &format!("/api/v1/applications/{id}/action"), Some(submit.clone())).await).await;
+    assert_eq!((s, a["status"].as_str()), (200, Some("submitted")), "{a}");
+    // Closed 40 minutes ago: past the grace period, and nothing changes.
+    let closes = (now - time::Duration::minutes(40)).format(fmt).unwrap();
+    let (_, call) = json_of(admin.send("post", "/api/v1/calls", Some(call_body("ZZ-LATE", &closes))).await).await;
+    let late_call = call["call_id"].as_i64().unwrap();
+    admin.send("post", &format!("/api/v1/calls/{late_call}/status"), Some(json!({"action": "open"}))).await;
+    let body = json!({"organisation_id": app.org_hetang, "title": "过期", "lead_name": "李工", "requested_fen": 0, "answers": answers()});
+    let (_, a) = json_of(app.api("enterprise").send("post", &format!("/api/v1/calls/{late_call}/applications"), Some(body)).await).await;
+    let late = a["application_id"].as_i64().unwrap();
+    let (s, e) = json_of(app.api("enterprise").send("post", &format!("/api/v1/applications/{late}/action"), Some(submit)).await).await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("project.deadline_passed")), "{e}");
+    let (_, a) = json_of(app.api("enterprise").get(&format!("/api/v1/applications/{late}")).await).await;
+    assert_eq!(a["status"], "draft");
+}
