@@ -7,12 +7,14 @@
 //!   automatic screening with its reasons.
 //! - [`draw`]: the auditable, replayable seeded random draw of an expert panel and its substitutes.
 //! - [`conflict`]: typed, dated conflicts of interest between experts and applications, explained.
+//! - [`review`]: review templates, aggregation of the experts' scores and the ranking of a call.
 
 pub mod conflict;
 pub mod draw;
 pub mod eligibility;
 pub mod form;
 pub mod lifecycle;
+pub mod review;
 
 /// Asserts that both locale files hold `code` with exactly the English and Chinese texts of its
 /// `| code | English | 中文 |` row in `source` (a module's text, by `include_str!`).
