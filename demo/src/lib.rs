@@ -27,6 +27,7 @@ use rand::{Rng, SeedableRng};
 mod activity;
 pub mod indicators;
 mod people;
+pub mod projects;
 
 /// The seed of the published demo.
 pub const SEED: u64 = 20_211_231;
@@ -770,6 +771,9 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<LoadSummary, StoreErro
         .await?;
     reports.push(store.import_facts(actor, &scope, &indicators::facts(), "demo").await?);
     reports.push(store.import_targets(actor, &scope, &indicators::targets()).await?);
+    if reports.iter().all(ImportReport::is_ok) {
+        projects::load(store, actor).await?;
+    }
     for r in &reports {
         if !r.is_ok() {
             let first = &r.errors[0];
