@@ -96,6 +96,7 @@ pub fn run(command: &AssignCommand) -> anyhow::Result<()> {
         capacity: vec![header.capacity; r],
         affinities: Affinities::Dense(values),
         conflicts,
+        coverage: Vec::new(),
     };
     let mut options = SolveOptions::for_instance(&instance);
     if let Some(m) = args.candidates_per_proposal {

@@ -244,7 +244,7 @@ impl Graph {
         let assigned = self.assigned();
         Ok(Solved {
             assigned,
-            certificate: Certificate { threshold, price },
+            certificate: Certificate { threshold, price, bonus: Vec::new() },
             potential: self.potential,
             to_sink: self.to_sink,
         })

@@ -31,13 +31,31 @@
 //! and potentials (see [`flow`]), until none does. The
 //! returned [`Certificate`] lets anyone re-check the optimality ([`Certificate::check`]).
 //!
+//! # Coverage
+//!
+//! [`Instance::coverage`] may ask that every proposal get at least `at_least` reviewers from a
+//! group ([`Coverage`], e.g. "at least one industry expert"). Several groups are supported if
+//! they are disjoint (a reviewer in two groups is refused: overlapping minimums are no longer a
+//! flow problem) and their minimums sum to at most `k`. With any minimum above zero, [`solve`]
+//! uses [`general`] instead: proposal `i` is split into a node per group `i_g`, which supplies
+//! `at_least` units and is the only way from `i` to the group's members, and `i` itself, which
+//! supplies the other `k − Σ at_least` units, reaches every other allowed reviewer directly and
+//! may pass any number of units on to its `i_g` (that is the lower bound `at_least` on the arc
+//! `i → i_g`). Each reviewer is reached from `i` by exactly one arc, so it is never assigned
+//! twice. The flow runs on **all** allowed pairs (no candidate set; product instances are small)
+//! and is just as exact: the [`Certificate`] then also holds a bonus `β_ig ≥ 0` per proposal and
+//! group, the dual of the minimum, and [`Certificate::check`] checks the coverage too.
+//!
 //! # Ties
 //!
 //! Among equally good assignments the result is the one this procedure reaches: proposals in
 //! index order, candidate lists in reviewer index order, Dijkstra settling equal distances by
 //! the smaller node (proposals before reviewers, then by index). The output depends only on the
 //! instance and the [`SolveOptions`], never on timing, threads or hashing; pairs are returned
-//! sorted by (proposal, reviewer).
+//! sorted by (proposal, reviewer). With coverage, proposals are taken in index order, each
+//! routing its group units (groups in order) before its free ones; the nodes are numbered
+//! proposals, then groups (`P + i·G + g`), reviewers, sink, and Dijkstra settles equal distances
+//! by the smaller node.
 //!
 //! # Error codes
 //!
@@ -53,8 +71,14 @@
 //! | `assign.total_capacity` | {proposals} proposals need {needed} reviews but the reviewers can take at most {available} in all. | {proposals} 个项目共需 {needed} 次评审，但全部专家最多只能承担 {available} 次。 |
 //! | `assign.too_few_reviewers` | {proposal} has only {available} non-conflicted reviewers with capacity; it needs {needed} ({others} other proposals have the same problem). | {proposal} 只有 {available} 位无回避且有余量的专家，需要 {needed} 位（另有 {others} 个项目同样不足）。 |
 //! | `assign.bottleneck` | Proposals {sample} ({count} in all) need {needed} reviews, but conflicts and reviewer capacities leave them at most {available}. | 项目 {sample}（共 {count} 个）需要 {needed} 次评审，但受回避和专家承担上限所限，最多只能安排 {available} 次。 |
+//! | `assign.coverage_overlap` | Reviewer {reviewer} is in two coverage groups, {first} and {second}; groups may not share reviewers. | 专家 {reviewer} 同时属于“{first}”和“{second}”两个覆盖组；各覆盖组不能有相同的专家。 |
+//! | `assign.coverage_too_many` | The coverage groups ask for {needed} reviewers per proposal in all, but each proposal gets only {per_proposal}. | 各覆盖组合计要求每个项目至少 {needed} 位专家，但每个项目只安排 {per_proposal} 位。 |
+//! | `assign.coverage_too_small` | {proposal} has only {available} non-conflicted reviewers with capacity in the group {group}; it needs at least {needed} ({others} other proposals have the same problem). | {proposal} 在“{group}”组中只有 {available} 位无回避且有余量的专家，至少需要 {needed} 位（另有 {others} 个项目同样不足）。 |
+//! | `assign.coverage_capacity` | {proposals} proposals need {needed} reviews from the group {group}, but its reviewers can take at most {available} in all. | {proposals} 个项目共需“{group}”组专家评审 {needed} 次，但该组专家最多只能承担 {available} 次。 |
+//! | `assign.coverage_bottleneck` | Proposals {sample} ({count} in all) need {needed} reviews, counting the minimums of the groups {groups}, but conflicts and reviewer capacities leave them at most {available}. | 项目 {sample}（共 {count} 个）需要 {needed} 次评审（计入“{groups}”组的最低人数要求），但受回避和专家承担上限所限，最多只能安排 {available} 次。 |
 
 pub mod flow;
+pub mod general;
 #[cfg(test)]
 mod tests;
 
@@ -90,9 +114,23 @@ pub struct Instance {
     pub affinities: Affinities,
     /// Forbidden (proposal, reviewer) pairs, any order, duplicates allowed.
     pub conflicts: Vec<(u32, u32)>,
+    /// Minimum numbers of reviewers from disjoint groups for every proposal; empty for none.
+    pub coverage: Vec<Coverage>,
 }
 
-/// Tuning of the candidate set; any values give the same objective (the optimum).
+/// Every proposal gets at least `at_least` reviewers from `members`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    /// What the group is ("industry expert", "产业专家"), used in error messages.
+    pub name: String,
+    /// Reviewer indices, any order, duplicates allowed; no reviewer may be in two groups.
+    pub members: Vec<u32>,
+    /// The minimum per proposal; the minimums of all groups sum to at most `per_proposal`.
+    pub at_least: u32,
+}
+
+/// Tuning of the candidate set; any values give the same objective (the optimum). Not used
+/// with coverage minimums (that solver works on all allowed pairs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SolveOptions {
     /// Best reviewers of each proposal put in the first candidate set.
@@ -124,12 +162,18 @@ pub struct Assignment {
     pub stats: SolveStats,
 }
 
-/// LP duals: `a(i,j) − price[j] ≥ threshold[i]` for every assigned pair, `≤` for every other
-/// allowed pair, `price[j] ≥ 0` and `price[j] > 0` only for full reviewers.
+/// LP duals: `a(i,j) − price[j] + β(i,j) ≥ threshold[i]` for every assigned pair, `≤` for
+/// every other allowed pair, `price[j] ≥ 0` and `price[j] > 0` only for full reviewers, where
+/// `β(i,j)` is `bonus[i·G + g]` for a reviewer `j` of coverage group `g` (of `G`) and 0 for a
+/// reviewer in no group; `bonus[i·G + g] ≥ 0`, and `> 0` only when proposal `i` has exactly
+/// `at_least` reviewers of group `g`. By complementary slackness these prove the assignment
+/// optimal over every assignment meeting the constraints, coverage included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
     pub threshold: Vec<i64>,
     pub price: Vec<i64>,
+    /// `P × G`, row-major; empty (all zero) without coverage minimums.
+    pub bonus: Vec<i64>,
 }
 
 /// What the solver did (for the benchmark's report).
@@ -143,7 +187,8 @@ pub struct SolveStats {
     pub added_pairs: usize,
     /// Proposals given all their allowed pairs because a search found no path.
     pub expanded_proposals: usize,
-    /// Whether the solver fell back to a cold solve on the full graph (infeasible instances).
+    /// Whether the solver fell back to a cold solve on the full graph (infeasible instances),
+    /// or solved on it from the start (coverage minimums).
     pub full_graph: bool,
 }
 
@@ -156,6 +201,11 @@ pub enum AssignError {
     TotalCapacity { proposals: usize, needed: u64, available: u64 },
     TooFewReviewers { proposal: String, available: u64, needed: u64, others: usize },
     Bottleneck { sample: String, count: usize, needed: u64, available: u64 },
+    CoverageOverlap { reviewer: String, first: String, second: String },
+    CoverageTooMany { needed: u64, per_proposal: u32 },
+    CoverageTooSmall { group: String, proposal: String, available: u64, needed: u64, others: usize },
+    CoverageCapacity { group: String, proposals: usize, needed: u64, available: u64 },
+    CoverageBottleneck { sample: String, count: usize, needed: u64, available: u64, groups: String },
 }
 
 impl AssignError {
@@ -168,6 +218,11 @@ impl AssignError {
             AssignError::TotalCapacity { .. } => "assign.total_capacity",
             AssignError::TooFewReviewers { .. } => "assign.too_few_reviewers",
             AssignError::Bottleneck { .. } => "assign.bottleneck",
+            AssignError::CoverageOverlap { .. } => "assign.coverage_overlap",
+            AssignError::CoverageTooMany { .. } => "assign.coverage_too_many",
+            AssignError::CoverageTooSmall { .. } => "assign.coverage_too_small",
+            AssignError::CoverageCapacity { .. } => "assign.coverage_capacity",
+            AssignError::CoverageBottleneck { .. } => "assign.coverage_bottleneck",
         }
     }
 
@@ -201,6 +256,32 @@ impl AssignError {
                 ("needed", needed.to_string()),
                 ("available", available.to_string()),
             ],
+            AssignError::CoverageOverlap { reviewer, first, second } => {
+                vec![("reviewer", reviewer.clone()), ("first", first.clone()), ("second", second.clone())]
+            }
+            AssignError::CoverageTooMany { needed, per_proposal } => {
+                vec![("needed", needed.to_string()), ("per_proposal", per_proposal.to_string())]
+            }
+            AssignError::CoverageTooSmall { group, proposal, available, needed, others } => vec![
+                ("group", group.clone()),
+                ("proposal", proposal.clone()),
+                ("available", available.to_string()),
+                ("needed", needed.to_string()),
+                ("others", others.to_string()),
+            ],
+            AssignError::CoverageCapacity { group, proposals, needed, available } => vec![
+                ("group", group.clone()),
+                ("proposals", proposals.to_string()),
+                ("needed", needed.to_string()),
+                ("available", available.to_string()),
+            ],
+            AssignError::CoverageBottleneck { sample, count, needed, available, groups } => vec![
+                ("sample", sample.clone()),
+                ("count", count.to_string()),
+                ("needed", needed.to_string()),
+                ("available", available.to_string()),
+                ("groups", groups.clone()),
+            ],
         }
     }
 }
@@ -231,6 +312,30 @@ impl fmt::Display for AssignError {
                 "Proposals {sample} ({count} in all) need {needed} reviews, but conflicts and reviewer capacities \
                  leave them at most {available}."
             ),
+            AssignError::CoverageOverlap { reviewer, first, second } => write!(
+                f,
+                "Reviewer {reviewer} is in two coverage groups, {first} and {second}; groups may not share reviewers."
+            ),
+            AssignError::CoverageTooMany { needed, per_proposal } => write!(
+                f,
+                "The coverage groups ask for {needed} reviewers per proposal in all, but each proposal gets only \
+                 {per_proposal}."
+            ),
+            AssignError::CoverageTooSmall { group, proposal, available, needed, others } => write!(
+                f,
+                "{proposal} has only {available} non-conflicted reviewers with capacity in the group {group}; it \
+                 needs at least {needed} ({others} other proposals have the same problem)."
+            ),
+            AssignError::CoverageCapacity { group, proposals, needed, available } => write!(
+                f,
+                "{proposals} proposals need {needed} reviews from the group {group}, but its reviewers can take at \
+                 most {available} in all."
+            ),
+            AssignError::CoverageBottleneck { sample, count, needed, available, groups } => write!(
+                f,
+                "Proposals {sample} ({count} in all) need {needed} reviews, counting the minimums of the groups \
+                 {groups}, but conflicts and reviewer capacities leave them at most {available}."
+            ),
         }
     }
 }
@@ -247,7 +352,12 @@ pub(crate) struct Checked<'a> {
     conflict_reviewer: Vec<u32>,
     /// Sparse affinities sorted by reviewer (empty for dense ones), for lookups.
     sorted_rows: Vec<Vec<(u32, u16)>>,
+    /// The coverage group of each reviewer ([`NO_GROUP`] for none); empty without coverage.
+    pub group_of: Vec<u32>,
 }
+
+/// `Checked::group_of` of a reviewer in no coverage group.
+pub(crate) const NO_GROUP: u32 = u32::MAX;
 
 impl Checked<'_> {
     fn conflicts_of(&self, proposal: usize) -> &[u32] {
@@ -386,7 +496,40 @@ fn check(instance: &Instance) -> Result<Checked<'_>, AssignError> {
             })
             .collect(),
     };
-    Ok(Checked { instance, proposals, reviewers, conflict_start, conflict_reviewer, sorted_rows })
+    let group_of = check_coverage(instance)?;
+    Ok(Checked { instance, proposals, reviewers, conflict_start, conflict_reviewer, sorted_rows, group_of })
+}
+
+/// Each reviewer's coverage group (empty without coverage); fails on a member out of range, a
+/// reviewer in two groups, or minimums that sum to more than `k`.
+fn check_coverage(instance: &Instance) -> Result<Vec<u32>, AssignError> {
+    if instance.coverage.is_empty() {
+        return Ok(Vec::new());
+    }
+    let reviewers = instance.reviewer_ids.len();
+    let mut group_of = vec![NO_GROUP; reviewers];
+    let mut needed = 0u64;
+    for (g, group) in instance.coverage.iter().enumerate() {
+        needed += u64::from(group.at_least);
+        for &j in &group.members {
+            let Some(slot) = group_of.get_mut(j as usize) else {
+                return Err(AssignError::IdOutOfRange { what: "reviewer", value: j.into(), count: reviewers });
+            };
+            if *slot == NO_GROUP {
+                *slot = g as u32;
+            } else if *slot != g as u32 {
+                return Err(AssignError::CoverageOverlap {
+                    reviewer: instance.reviewer_ids[j as usize].clone(),
+                    first: instance.coverage[*slot as usize].name.clone(),
+                    second: group.name.clone(),
+                });
+            }
+        }
+    }
+    if needed > u64::from(instance.per_proposal) {
+        return Err(AssignError::CoverageTooMany { needed, per_proposal: instance.per_proposal });
+    }
+    Ok(group_of)
 }
 
 /// Names a few proposals: `P1, P2, P3, …`.
@@ -434,6 +577,60 @@ fn check_counts(checked: &Checked<'_>) -> Result<(), AssignError> {
         instance.capacity.iter().zip(&reachable).map(|(&capacity, &reach)| u64::from(capacity).min(reach)).sum();
     if available < needed {
         return Err(AssignError::TotalCapacity { proposals: checked.proposals, needed, available });
+    }
+    Ok(())
+}
+
+/// Fails when some proposal has fewer allowed members of a group than its minimum, or the
+/// group's capacities cannot cover `at_least · P` (groups in order, proposals in index order).
+fn check_coverage_counts(checked: &Checked<'_>) -> Result<(), AssignError> {
+    let instance = checked.instance;
+    let groups = instance.coverage.len();
+    let mut reachable = vec![0u64; checked.reviewers];
+    let mut short: Vec<Vec<(u32, u64)>> = vec![Vec::new(); groups];
+    let mut members = vec![0u64; groups];
+    for i in 0..checked.proposals {
+        members.fill(0);
+        checked.for_each_allowed(i, |j, _| {
+            let g = checked.group_of[j as usize];
+            if g != NO_GROUP {
+                members[g as usize] += 1;
+                reachable[j as usize] += 1;
+            }
+        });
+        for (g, group) in instance.coverage.iter().enumerate() {
+            if members[g] < u64::from(group.at_least) {
+                short[g].push((i as u32, members[g]));
+            }
+        }
+    }
+    for (group, short) in instance.coverage.iter().zip(&short) {
+        if let Some(&(first, available)) = short.first() {
+            return Err(AssignError::CoverageTooSmall {
+                group: group.name.clone(),
+                proposal: instance.proposal_ids[first as usize].clone(),
+                available,
+                needed: group.at_least.into(),
+                others: short.len() - 1,
+            });
+        }
+    }
+    let mut available = vec![0u64; groups];
+    for (j, &g) in checked.group_of.iter().enumerate() {
+        if g != NO_GROUP {
+            available[g as usize] += u64::from(instance.capacity[j]).min(reachable[j]);
+        }
+    }
+    for (group, &available) in instance.coverage.iter().zip(&available) {
+        let needed = u64::from(group.at_least) * checked.proposals as u64;
+        if available < needed {
+            return Err(AssignError::CoverageCapacity {
+                group: group.name.clone(),
+                proposals: checked.proposals,
+                needed,
+                available,
+            });
+        }
     }
     Ok(())
 }
@@ -525,13 +722,19 @@ fn violations(checked: &Checked<'_>, assigned: &[Vec<u32>], certificate: &Certif
     found
 }
 
-/// The optimal assignment of `instance` (see the module documentation).
+/// The optimal assignment of `instance` (see the module documentation). `options` tune the
+/// candidate set of the solver without coverage minimums and do not change the objective.
 ///
 /// # Errors
-/// A malformed instance, or the reason no assignment exists ([`AssignError`]).
+/// A malformed instance (including coverage groups that overlap or ask for more than `k`), or
+/// the reason no assignment exists ([`AssignError`]).
 pub fn solve(instance: &Instance, options: SolveOptions) -> Result<Assignment, AssignError> {
     let checked = check(instance)?;
     check_counts(&checked)?;
+    if instance.coverage.iter().any(|group| group.at_least > 0) {
+        check_coverage_counts(&checked)?;
+        return general::solve(&checked);
+    }
     let mut lists = candidates(&checked, options.candidates_per_proposal, options.candidates_per_reviewer);
     let mut stats = SolveStats::default();
     let mut warm: Option<flow::Warm> = None;
@@ -596,24 +799,35 @@ pub fn solve(instance: &Instance, options: SolveOptions) -> Result<Assignment, A
 }
 
 impl Certificate {
-    /// Checks that `pairs` is a valid assignment of `instance` and that this certificate proves
-    /// it optimal (complementary slackness over every pair). Returns the first problem found.
+    /// Checks that `pairs` is a valid assignment of `instance` (coverage minimums included) and
+    /// that this certificate proves it optimal (complementary slackness over every pair).
+    /// Returns the first problem found.
     ///
     /// # Errors
     /// A description of the first broken condition (for tests and audits, not for users).
     pub fn check(&self, instance: &Instance, pairs: &[(u32, u32)]) -> Result<(), String> {
         let checked = check(instance).map_err(|e| e.to_string())?;
+        let groups = instance.coverage.len();
+        if !self.bonus.is_empty() && self.bonus.len() != checked.proposals * groups {
+            return Err(format!("bonus has {} entries, not {} × {groups}", self.bonus.len(), checked.proposals));
+        }
+        let bonus = |i: usize, j: u32| match checked.group_of.get(j as usize) {
+            Some(&g) if g != NO_GROUP && !self.bonus.is_empty() => self.bonus[i * groups + g as usize],
+            _ => 0,
+        };
         let mut assigned = vec![Vec::new(); checked.proposals];
         let mut load = vec![0u32; checked.reviewers];
         for &(i, j) in pairs {
             assigned[i as usize].push(j);
             load[j as usize] += 1;
         }
+        let mut members = vec![0u32; groups];
         for (i, mine) in assigned.iter_mut().enumerate() {
             mine.sort_unstable();
             if mine.len() != instance.per_proposal as usize || mine.windows(2).any(|w| w[0] == w[1]) {
                 return Err(format!("proposal {i} has not exactly k distinct reviewers"));
             }
+            members.fill(0);
             for &j in mine.iter() {
                 if checked.conflicts_of(i).binary_search(&j).is_ok() {
                     return Err(format!("conflict ({i}, {j}) assigned"));
@@ -622,8 +836,20 @@ impl Certificate {
                 if a == NO_PAIR {
                     return Err(format!("pair ({i}, {j}) has no affinity"));
                 }
-                if i64::from(a) - self.price[j as usize] < self.threshold[i] {
+                if i64::from(a) - self.price[j as usize] + bonus(i, j) < self.threshold[i] {
                     return Err(format!("assigned pair ({i}, {j}) below the threshold"));
+                }
+                if let Some(&g) = checked.group_of.get(j as usize).filter(|&&g| g != NO_GROUP) {
+                    members[g as usize] += 1;
+                }
+            }
+            for (g, (group, &count)) in instance.coverage.iter().zip(&members).enumerate() {
+                if count < group.at_least {
+                    return Err(format!("proposal {i} has {count} of group {g}, fewer than {}", group.at_least));
+                }
+                let b = self.bonus.get(i * groups + g).copied().unwrap_or(0);
+                if b < 0 || (b > 0 && count != group.at_least) {
+                    return Err(format!("proposal {i} has bonus {b} for group {g} with {count} members"));
                 }
             }
         }
@@ -635,9 +861,20 @@ impl Certificate {
                 return Err(format!("reviewer {j} has price {} with load {l} of {capacity}", self.price[j]));
             }
         }
-        match violations(&checked, &assigned, self).first() {
-            Some((i, j)) => Err(format!("unassigned pair ({i}, {j}) above the threshold")),
-            None => Ok(()),
+        for (i, mine) in assigned.iter().enumerate() {
+            let mut found = None;
+            checked.for_each_allowed(i, |j, a| {
+                if found.is_none()
+                    && i64::from(a) - self.price[j as usize] + bonus(i, j) > self.threshold[i]
+                    && mine.binary_search(&j).is_err()
+                {
+                    found = Some(j);
+                }
+            });
+            if let Some(j) = found {
+                return Err(format!("unassigned pair ({i}, {j}) above the threshold"));
+            }
         }
+        Ok(())
     }
 }
