@@ -70,7 +70,15 @@ fn answers(field: &str, start: Date, months: i64, own_wan: i64) -> BTreeMap<Stri
     .collect()
 }
 
-fn call(code: &str, title: &str, programme: &str, level: CallLevel, kind: CallKind, opens: Date, closes: OffsetDateTime) -> NewCall {
+fn call(
+    code: &str,
+    title: &str,
+    programme: &str,
+    level: CallLevel,
+    kind: CallKind,
+    opens: Date,
+    closes: OffsetDateTime,
+) -> NewCall {
     NewCall {
         code: code.to_owned(),
         title: title.to_owned(),
@@ -156,20 +164,40 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
         };
         let created = store.create_application(actor, &Scope::All, zd.call_id, &app).await?;
         let day = date!(2021 - 03 - 10) + time::Duration::days(rng.gen_range(0..50));
-        store.application_action(actor, &Scope::All, created.application_id, ApplicationAction::Submit, None, at(day, 10)).await?;
+        store
+            .application_action(
+                actor,
+                &Scope::All,
+                created.application_id,
+                ApplicationAction::Submit,
+                None,
+                at(day, 10),
+            )
+            .await?;
         let step = match n {
             5 | 33 => Some((ApplicationAction::Return, Some("申报书缺少单位盖章页，请补充后重新提交"))),
             48 => Some((ApplicationAction::Withdraw, None)),
             _ => Some((ApplicationAction::Endorse, None)),
         };
         if let Some((action, reason)) = step {
-            store.application_action(actor, &Scope::All, created.application_id, action, reason, at(date!(2021 - 04 - 30), 12)).await?;
+            store
+                .application_action(
+                    actor,
+                    &Scope::All,
+                    created.application_id,
+                    action,
+                    reason,
+                    at(date!(2021 - 04 - 30), 12),
+                )
+                .await?;
         }
         apps.push(created.application_id);
     }
     store.call_action(actor, zd.call_id, CallAction::Close).await?;
     store.screen_call(actor, zd.call_id, date!(2021 - 05 - 08)).await?;
-    store.draw_panel(actor, zd.call_id, "2021-05-10 福利彩票3D 第2021120期 开奖号码 538", date!(2021 - 05 - 10)).await?;
+    store
+        .draw_panel(actor, zd.call_id, "2021-05-10 福利彩票3D 第2021120期 开奖号码 538", date!(2021 - 05 - 10))
+        .await?;
     store.assign_reviews(actor, zd.call_id, date!(2021 - 05 - 12)).await?;
     review_all(store, actor, zd.call_id, &mut rng, date!(2021 - 05 - 20)).await?;
     let standings = store.rank_call(actor, zd.call_id).await?;
@@ -229,11 +257,17 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
                 &Scope::All,
                 jb.call_id,
                 org,
-                &NewChallenge { title: (*title).to_owned(), description: format!("需求方面向全国张榜：{title}，限期两年完成并由需求方验收。"), budget_fen: wan * 1_000_000 },
+                &NewChallenge {
+                    title: (*title).to_owned(),
+                    description: format!("需求方面向全国张榜：{title}，限期两年完成并由需求方验收。"),
+                    budget_fen: wan * 1_000_000,
+                },
             )
             .await?;
         let publish = i != 5;
-        store.vet_challenge(actor, c.challenge_id, publish, if publish { "" } else { "属一般性技术服务，不列入榜单" }).await?;
+        store
+            .vet_challenge(actor, c.challenge_id, publish, if publish { "" } else { "属一般性技术服务，不列入榜单" })
+            .await?;
         if publish {
             challenges.push(c.challenge_id);
         }
@@ -250,12 +284,32 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
             ..NewApplication::default()
         };
         let created = store.create_application(actor, &Scope::All, jb.call_id, &app).await?;
-        store.application_action(actor, &Scope::All, created.application_id, ApplicationAction::Submit, None, at(date!(2021 - 07 - 20), 9)).await?;
-        store.application_action(actor, &Scope::All, created.application_id, ApplicationAction::Endorse, None, at(date!(2021 - 07 - 30), 9)).await?;
+        store
+            .application_action(
+                actor,
+                &Scope::All,
+                created.application_id,
+                ApplicationAction::Submit,
+                None,
+                at(date!(2021 - 07 - 20), 9),
+            )
+            .await?;
+        store
+            .application_action(
+                actor,
+                &Scope::All,
+                created.application_id,
+                ApplicationAction::Endorse,
+                None,
+                at(date!(2021 - 07 - 30), 9),
+            )
+            .await?;
     }
     store.call_action(actor, jb.call_id, CallAction::Close).await?;
     store.screen_call(actor, jb.call_id, date!(2021 - 08 - 05)).await?;
-    store.draw_panel(actor, jb.call_id, "2021-08-06 福利彩票3D 第2021211期 开奖号码 172", date!(2021 - 08 - 06)).await?;
+    store
+        .draw_panel(actor, jb.call_id, "2021-08-06 福利彩票3D 第2021211期 开奖号码 172", date!(2021 - 08 - 06))
+        .await?;
     store.assign_reviews(actor, jb.call_id, date!(2021 - 08 - 08)).await?;
     review_all(store, actor, jb.call_id, &mut rng, date!(2021 - 08 - 15)).await?;
     let standings = store.rank_call(actor, jb.call_id).await?;
@@ -268,7 +322,11 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
         let d = Decision {
             approve,
             granted_fen: app.requested_fen,
-            minutes: if approve { "揭榜评审：综合排名第一，确定为揭榜团队。".to_owned() } else { "揭榜评审：赛马未胜出。".to_owned() },
+            minutes: if approve {
+                "揭榜评审：综合排名第一，确定为揭榜团队。".to_owned()
+            } else {
+                "揭榜评审：赛马未胜出。".to_owned()
+            },
             decided_on: date!(2021 - 09 - 01),
             months: 24,
         };
@@ -281,21 +339,62 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
     for (n, (pid, ch)) in challenge_projects.iter().enumerate() {
         store.sign_agreement(actor, *pid, &format!("ZZJB-2021-{:03}", n + 1), date!(2021 - 09 - 20)).await?;
         let ms = store.milestones(*pid, date!(2021 - 09 - 20)).await?;
-        store.submit_milestone(actor, &Scope::All, ms[1].milestone_id, "阶段目标达成：样机完成台架试验", date!(2022 - 08 - 20)).await?;
-        store.decide_milestone(actor, ms[1].milestone_id, true, Some("里程碑节点验收通过"), date!(2022 - 09 - 05)).await?;
+        store
+            .submit_milestone(
+                actor,
+                &Scope::All,
+                ms[1].milestone_id,
+                "阶段目标达成：样机完成台架试验",
+                date!(2022 - 08 - 20),
+            )
+            .await?;
+        store
+            .decide_milestone(actor, ms[1].milestone_id, true, Some("里程碑节点验收通过"), date!(2022 - 09 - 05))
+            .await?;
         if n < 4 {
             let demand = store.challenge(*ch).await?.demand_organisation_id;
-            store.accept_project(actor, *pid, true, "需求方组织现场测试，各项指标达到榜单要求", Some(demand), date!(2023 - 09 - 10)).await?;
+            store
+                .accept_project(
+                    actor,
+                    *pid,
+                    true,
+                    "需求方组织现场测试，各项指标达到榜单要求",
+                    Some(demand),
+                    date!(2023 - 09 - 10),
+                )
+                .await?;
         }
     }
 
     // ---- provincial and national calls, filed in the higher levels' portals ------------
     let mut external = Vec::new();
     let national = store
-        .create_call(actor, &call("ZZ-2021-GJ", "2021年国家科技计划项目推荐", "国家重点研发计划等", CallLevel::National, CallKind::Ordinary, date!(2021 - 01 - 10), datetime!(2021-10-31 17:00 UTC)))
+        .create_call(
+            actor,
+            &call(
+                "ZZ-2021-GJ",
+                "2021年国家科技计划项目推荐",
+                "国家重点研发计划等",
+                CallLevel::National,
+                CallKind::Ordinary,
+                date!(2021 - 01 - 10),
+                datetime!(2021-10-31 17:00 UTC),
+            ),
+        )
         .await?;
     let provincial = store
-        .create_call(actor, &call("ZZ-2021-SJ", "2021年湖南省科技计划项目推荐", "湖南省重点研发计划、“揭榜挂帅”等", CallLevel::Provincial, CallKind::Ordinary, date!(2021 - 01 - 10), datetime!(2021-10-31 17:00 UTC)))
+        .create_call(
+            actor,
+            &call(
+                "ZZ-2021-SJ",
+                "2021年湖南省科技计划项目推荐",
+                "湖南省重点研发计划、“揭榜挂帅”等",
+                CallLevel::Provincial,
+                CallKind::Ordinary,
+                date!(2021 - 01 - 10),
+                datetime!(2021-10-31 17:00 UTC),
+            ),
+        )
         .await?;
     // Grants: 12 national and 86 provincial approvals sharing what the municipal ones leave
     // of the reported 2021 total, in whole 万元.
@@ -305,18 +404,28 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
     let mut grants: Vec<i64> = weights.iter().map(|w| external_total * w / sum / 1_000_000 * 1_000_000).collect();
     let short = external_total - grants.iter().sum::<i64>();
     grants[0] += short;
-    for (call_id, count, approvals, offset) in [(national.call_id, 86usize, 12usize, 0usize), (provincial.call_id, 516, 86, 12)] {
+    for (call_id, count, approvals, offset) in
+        [(national.call_id, 86usize, 12usize, 0usize), (provincial.call_id, 516, 86, 12)]
+    {
         let mut rows = Vec::with_capacity(count);
         for i in 0..count {
             let (org, _) = firms[next_firm.next().unwrap_or(i % firms.len())].clone();
             let (field, topic) = TOPICS[(i + offset) % TOPICS.len()];
             let day = date!(2021 - 02 - 01) + time::Duration::days(rng.gen_range(0..240));
-            let granted = if i < approvals { Some(grants[offset + i]) } else if i % 7 == 0 { None } else { Some(0) };
+            let granted = if i < approvals {
+                Some(grants[offset + i])
+            } else if i % 7 == 0 {
+                None
+            } else {
+                Some(0)
+            };
             rows.push(ExternalApplication {
                 organisation_id: org,
                 title: format!("{topic}（{field}）{}", i + 1),
                 lead_name: format!("负责人{}", i + 1),
-                requested_fen: granted.filter(|g| *g > 0).map_or_else(|| rng.gen_range(100..3_000) * 1_000_000, |g| g * 5 / 4),
+                requested_fen: granted
+                    .filter(|g| *g > 0)
+                    .map_or_else(|| rng.gen_range(100..3_000) * 1_000_000, |g| g * 5 / 4),
                 submitted_at: at(day, 15),
                 granted_fen: granted,
                 decided_on: granted.filter(|g| *g > 0).map(|_| date!(2021 - 11 - 30)),
@@ -341,14 +450,24 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
             PersonRoleKind::Expert,
             date!(2022 - 01 - 01),
             Some(date!(2030 - 12 - 31)),
-            &RoleDetails { reference: None, fields: Some("先进储能,新能源"), assignment: None, nationality: None },
+            &RoleDetails {
+                reference: None, fields: Some("先进储能,新能源"), assignment: None, nationality: None
+            },
         )
         .map_err(|e| StoreError::invalid(e.code(), e.args(), None))?;
         store.add_person_role(actor, &Scope::All, person.person_id, &role).await?;
     }
     let closes = OffsetDateTime::now_utc() + time::Duration::days(120);
     let closes = closes.replace_nanosecond(0).unwrap_or(closes);
-    let mut new = call(OPEN_CALL, "2022年株洲市重点研发计划（先进储能专题）", "株洲市重点研发计划", CallLevel::Municipal, CallKind::Ordinary, date!(2022 - 03 - 01), closes);
+    let mut new = call(
+        OPEN_CALL,
+        "2022年株洲市重点研发计划（先进储能专题）",
+        "株洲市重点研发计划",
+        CallLevel::Municipal,
+        CallKind::Ordinary,
+        date!(2022 - 03 - 01),
+        closes,
+    );
     new.budget_fen = 3_000 * 1_000_000;
     new.per_application = 5;
     new.max_per_expert = 20;
@@ -363,7 +482,10 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
         }
         let app = NewApplication {
             organisation_id: org,
-            title: format!("{}储能电池关键材料研究", ["钠离子", "固态", "液流", "锂硫", "梯次利用", "氢储能", "飞轮", "相变"][n]),
+            title: format!(
+                "{}储能电池关键材料研究",
+                ["钠离子", "固态", "液流", "锂硫", "梯次利用", "氢储能", "飞轮", "相变"][n]
+            ),
             lead_name: format!("申报人{n}"),
             requested_fen: rng.gen_range(80..200) * 1_000_000,
             answers: answers("先进储能", date!(2022 - 07 - 01), 24, 150),
@@ -371,8 +493,12 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
         };
         let created = store.create_application(actor, &Scope::All, open.call_id, &app).await?;
         let now = OffsetDateTime::now_utc();
-        store.application_action(actor, &Scope::All, created.application_id, ApplicationAction::Submit, None, now).await?;
-        store.application_action(actor, &Scope::All, created.application_id, ApplicationAction::Endorse, None, now).await?;
+        store
+            .application_action(actor, &Scope::All, created.application_id, ApplicationAction::Submit, None, now)
+            .await?;
+        store
+            .application_action(actor, &Scope::All, created.application_id, ApplicationAction::Endorse, None, now)
+            .await?;
     }
     Ok(())
 }
@@ -395,7 +521,16 @@ async fn review_all(store: &Store, actor: &Actor, call_id: i64, rng: &mut StdRng
         let l = *leniency.entry(a.person_id).or_insert_with(|| rng.gen_range(-1..=1));
         let mut score = |spread: i64| (m + l + rng.gen_range(-spread..=spread)).clamp(0, 10);
         let scores = [score(1), score(1), score(2), score(1)];
-        store.submit_review(actor, a.review_assignment_id, a.person_id, &scores, "技术路线清晰，建议加强产业化论证。", true).await?;
+        store
+            .submit_review(
+                actor,
+                a.review_assignment_id,
+                a.person_id,
+                &scores,
+                "技术路线清晰，建议加强产业化论证。",
+                true,
+            )
+            .await?;
     }
     Ok(())
 }
@@ -410,12 +545,36 @@ async fn follow_up(store: &Store, actor: &Actor, projects: &[i64], rng: &mut Std
         let mid = &ms[1];
         if n == 3 {
             store.submit_milestone(actor, &Scope::All, mid.milestone_id, "中期进展报告", date!(2022 - 06 - 10)).await?;
-            store.decide_milestone(actor, mid.milestone_id, false, Some("经费使用明细不全，请补充"), date!(2022 - 06 - 20)).await?;
+            store
+                .decide_milestone(
+                    actor,
+                    mid.milestone_id,
+                    false,
+                    Some("经费使用明细不全，请补充"),
+                    date!(2022 - 06 - 20),
+                )
+                .await?;
         }
-        store.submit_milestone(actor, &Scope::All, mid.milestone_id, "中期进展报告：完成中试线建设，申请发明专利2项", date!(2022 - 06 - 25)).await?;
+        store
+            .submit_milestone(
+                actor,
+                &Scope::All,
+                mid.milestone_id,
+                "中期进展报告：完成中试线建设，申请发明专利2项",
+                date!(2022 - 06 - 25),
+            )
+            .await?;
         store.decide_milestone(actor, mid.milestone_id, true, Some("中期报告通过"), date!(2022 - 07 - 05)).await?;
         let result = if n % 9 == 4 { MidtermResult::Concerns } else { MidtermResult::OnTrack };
-        store.midterm(actor, pid, result, if result == MidtermResult::OnTrack { "进度符合任务书" } else { "进度滞后，限期整改" }, date!(2022 - 07 - 10)).await?;
+        store
+            .midterm(
+                actor,
+                pid,
+                result,
+                if result == MidtermResult::OnTrack { "进度符合任务书" } else { "进度滞后，限期整改" },
+                date!(2022 - 07 - 10),
+            )
+            .await?;
         if n == 7 {
             let p = store.project(&Scope::All, pid, date!(2022 - 12 - 01)).await?;
             let req = gaodi_store::project_follow::ChangeRequest {
@@ -430,7 +589,11 @@ async fn follow_up(store: &Store, actor: &Actor, projects: &[i64], rng: &mut Std
         // Three projects still owe their final report; the rest were accepted.
         if n % 9 != 8 {
             let passed = rng.gen_range(0..20) != 0;
-            let note = if passed { "完成任务书约定的全部考核指标" } else { "主要技术指标未达到任务书要求" };
+            let note = if passed {
+                "完成任务书约定的全部考核指标"
+            } else {
+                "主要技术指标未达到任务书要求"
+            };
             store.accept_project(actor, pid, passed, note, None, date!(2023 - 08 - 15)).await?;
         }
     }

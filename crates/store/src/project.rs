@@ -158,7 +158,10 @@ impl NewCall {
         if self.industry_min > self.per_application {
             return Err(StoreError::invalid(
                 "call.industry_min",
-                vec![("industry_min", self.industry_min.to_string()), ("per_application", self.per_application.to_string())],
+                vec![
+                    ("industry_min", self.industry_min.to_string()),
+                    ("per_application", self.per_application.to_string()),
+                ],
                 Some("industry_min"),
             ));
         }
@@ -369,7 +372,10 @@ impl Store {
     }
 
     pub async fn calls(&self) -> Result<Vec<Call>, StoreError> {
-        let rows = self.db().fetch_all(query(format!("select {CALL_COLUMNS} from call order by opens_on desc, call_id desc"))).await?;
+        let rows = self
+            .db()
+            .fetch_all(query(format!("select {CALL_COLUMNS} from call order by opens_on desc, call_id desc")))
+            .await?;
         rows.iter().map(call_from).collect()
     }
 
@@ -575,7 +581,11 @@ impl Store {
         if call.status != CallStatus::Open {
             return Err(invalid(
                 "application.call_not_open",
-                vec![("call", call.code.clone()), ("status_zh", call.status.name_zh().into()), ("status_en", call.status.name_en().into())],
+                vec![
+                    ("call", call.code.clone()),
+                    ("status_zh", call.status.name_zh().into()),
+                    ("status_en", call.status.name_en().into()),
+                ],
             ));
         }
         let org = self.organisation(scope, new.organisation_id).await?;
@@ -588,7 +598,11 @@ impl Store {
         if live >= call.max_per_lead {
             return Err(invalid(
                 "application.per_lead",
-                vec![("organisation", org.name.clone()), ("call", call.code.clone()), ("max", call.max_per_lead.to_string())],
+                vec![
+                    ("organisation", org.name.clone()),
+                    ("call", call.code.clone()),
+                    ("max", call.max_per_lead.to_string()),
+                ],
             ));
         }
         let mut tx = self.begin().await?;
@@ -691,14 +705,23 @@ impl Store {
                 }
                 Ok(())
             }
-            (CallKind::Challenge, None) => Err(invalid("application.challenge_required", vec![("call", call.code.clone())])),
-            (CallKind::Ordinary, Some(_)) => Err(invalid("application.no_challenges", vec![("call", call.code.clone())])),
+            (CallKind::Challenge, None) => {
+                Err(invalid("application.challenge_required", vec![("call", call.code.clone())]))
+            }
+            (CallKind::Ordinary, Some(_)) => {
+                Err(invalid("application.no_challenges", vec![("call", call.code.clone())]))
+            }
             (CallKind::Ordinary, None) => Ok(()),
         }
     }
 
     /// Live applications of an organisation to a call, except `except`.
-    async fn live_applications(&self, call_id: i64, organisation_id: i64, except: Option<i64>) -> Result<i64, StoreError> {
+    async fn live_applications(
+        &self,
+        call_id: i64,
+        organisation_id: i64,
+        except: Option<i64>,
+    ) -> Result<i64, StoreError> {
         let row = self
             .db()
             .fetch_one(
@@ -738,8 +761,10 @@ impl Store {
             .map_err(|e| StoreError::invalid(e.code(), e.args(), Some("file")))?;
         let sha = hex::encode(Sha256::digest(&content));
         let mut tx = self.begin().await?;
-        tx.execute(query("delete from attachment where application_id = $1 and field_key = $2").bind(id).bind(field_key))
-            .await?;
+        tx.execute(
+            query("delete from attachment where application_id = $1 and field_key = $2").bind(id).bind(field_key),
+        )
+        .await?;
         let row = tx
             .fetch_one(
                 query(
@@ -816,13 +841,18 @@ impl Store {
     }
 
     pub async fn application(&self, scope: &Scope, id: i64) -> Result<Application, StoreError> {
-        let mut q = query(format!("select {APPLICATION_COLUMNS} {APPLICATION_FROM} where a.application_id = $1")).bind(id);
+        let mut q =
+            query(format!("select {APPLICATION_COLUMNS} {APPLICATION_FROM} where a.application_id = $1")).bind(id);
         scope::restrict(self, &mut q, scope, Some("a.region_code"), Some("a.organisation_id")).await?;
         let row = self.db().fetch_optional(q).await?.ok_or(StoreError::NotFound)?;
         application_from(&row)
     }
 
-    pub async fn applications(&self, scope: &Scope, filter: &ApplicationFilter) -> Result<Vec<Application>, StoreError> {
+    pub async fn applications(
+        &self,
+        scope: &Scope,
+        filter: &ApplicationFilter,
+    ) -> Result<Vec<Application>, StoreError> {
         let mut q = query(format!("select {APPLICATION_COLUMNS} {APPLICATION_FROM} where 1 = 1"));
         if let Some(c) = filter.call_id {
             let m = q.bind_list([c]);
@@ -899,14 +929,22 @@ impl Store {
             if call.status != CallStatus::Open {
                 return Err(invalid(
                     "application.call_not_open",
-                    vec![("call", call.code.clone()), ("status_zh", call.status.name_zh().into()), ("status_en", call.status.name_en().into())],
+                    vec![
+                        ("call", call.code.clone()),
+                        ("status_zh", call.status.name_zh().into()),
+                        ("status_en", call.status.name_en().into()),
+                    ],
                 ));
             }
             let live = self.live_applications(app.call_id, app.organisation_id, Some(id)).await?;
             if live >= call.max_per_lead {
                 return Err(invalid(
                     "application.per_lead",
-                    vec![("organisation", app.organisation_name.clone()), ("call", call.code.clone()), ("max", call.max_per_lead.to_string())],
+                    vec![
+                        ("organisation", app.organisation_name.clone()),
+                        ("call", call.code.clone()),
+                        ("max", call.max_per_lead.to_string()),
+                    ],
                 ));
             }
         }
@@ -1028,14 +1066,18 @@ impl Store {
             None => None,
         };
         let apps = self
-            .applications(&Scope::All, &ApplicationFilter { call_id: Some(call_id), status: Some(ApplicationStatus::Endorsed), limit: None })
+            .applications(
+                &Scope::All,
+                &ApplicationFilter { call_id: Some(call_id), status: Some(ApplicationStatus::Endorsed), limit: None },
+            )
             .await?;
         let mut results = Vec::with_capacity(apps.len());
         for app in &apps {
             let facts = self.applicant_facts(app.organisation_id, on).await?;
             let others = self.live_applications(call_id, app.organisation_id, Some(app.application_id)).await?;
             let attachments = self.attachments(app.application_id).await?;
-            let missing = call.form.missing(&|k| app.answers.contains_key(k) || attachments.iter().any(|a| a.field_key == k));
+            let missing =
+                call.form.missing(&|k| app.answers.contains_key(k) || attachments.iter().any(|a| a.field_key == k));
             let active = facts.values.get("active_projects").copied().unwrap_or(0.0);
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let screening = eligibility::screen(&ScreeningInput {
@@ -1093,8 +1135,13 @@ pub(crate) fn city_root() -> gaodi_domain::region::RegionCode {
 }
 
 async fn set_call_status(tx: &mut Tx, id: i64, status: CallStatus) -> Result<(), StoreError> {
-    tx.execute(query("update call set status = $1, updated_at = $2 where call_id = $3").bind(status.as_str()).bind(now()).bind(id))
-        .await?;
+    tx.execute(
+        query("update call set status = $1, updated_at = $2 where call_id = $3")
+            .bind(status.as_str())
+            .bind(now())
+            .bind(id),
+    )
+    .await?;
     Ok(())
 }
 
@@ -1107,8 +1154,10 @@ async fn write_team(tx: &mut Tx, id: i64, new: &NewApplication) -> Result<(), St
     members.sort_unstable();
     members.dedup();
     for p in members {
-        tx.execute(query("insert into application_member (application_id, person_id) values ($1, $2)").bind(id).bind(p))
-            .await?;
+        tx.execute(
+            query("insert into application_member (application_id, person_id) values ($1, $2)").bind(id).bind(p),
+        )
+        .await?;
     }
     let mut partners = new.partners.clone();
     partners.sort_unstable();

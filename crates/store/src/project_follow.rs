@@ -15,8 +15,11 @@ use crate::{now, scope, Actor, AuditEntry, Store, StoreError};
 
 /// Shares of the granted budget released by the standard milestones: on the agreement, at the
 /// mid-term report and at acceptance (percent).
-pub const STANDARD_TRANCHES: [(i64, &str, &str); 3] =
-    [(40, "任务书签订 / agreement signed", "agreement"), (30, "中期报告 / mid-term report", "midterm"), (30, "验收报告 / final report", "final")];
+pub const STANDARD_TRANCHES: [(i64, &str, &str); 3] = [
+    (40, "任务书签订 / agreement signed", "agreement"),
+    (30, "中期报告 / mid-term report", "midterm"),
+    (30, "验收报告 / final report", "final"),
+];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Project {
@@ -111,7 +114,7 @@ pub struct ProjectFilter {
 }
 
 const PROJECT_SELECT: &str = "select p.*, c.title as call_title, o.name as organisation_name, \
-     (select coalesce(sum(m.tranche_fen), 0) from milestone m where m.project_id = p.project_id and m.released_on is not null) as released_fen, \
+     (select cast(coalesce(sum(m.tranche_fen), 0) as bigint) from milestone m where m.project_id = p.project_id and m.released_on is not null) as released_fen, \
      (select count(*) from milestone m where m.project_id = p.project_id and m.state in ('pending', 'returned') and m.due_on < $1) as overdue \
      from project p join call c on c.call_id = p.call_id join organisation o on o.organisation_id = p.organisation_id";
 
@@ -127,7 +130,8 @@ fn project_from(r: &Row) -> Result<Project, StoreError> {
         organisation_id: r.get("organisation_id")?,
         organisation_name: r.get("organisation_name")?,
         region_code: r.get("region_code")?,
-        status: ProjectStatus::parse(&r.get::<String>("status")?).ok_or_else(|| StoreError::Decode("project status".into()))?,
+        status: ProjectStatus::parse(&r.get::<String>("status")?)
+            .ok_or_else(|| StoreError::Decode("project status".into()))?,
         granted_fen: r.get("granted_fen")?,
         released_fen: r.get("released_fen")?,
         approved_on: r.get("approved_on")?,
@@ -144,7 +148,8 @@ fn project_from(r: &Row) -> Result<Project, StoreError> {
 }
 
 fn milestone_from(r: &Row, today: Date) -> Result<Milestone, StoreError> {
-    let state = MilestoneState::parse(&r.get::<String>("state")?).ok_or_else(|| StoreError::Decode("milestone state".into()))?;
+    let state = MilestoneState::parse(&r.get::<String>("state")?)
+        .ok_or_else(|| StoreError::Decode("milestone state".into()))?;
     let due_on: Date = r.get("due_on")?;
     Ok(Milestone {
         milestone_id: r.get("milestone_id")?,
@@ -175,7 +180,12 @@ pub struct Decision {
 impl Store {
     /// Records the panel's decision on an application in review. Approval (立项) creates the
     /// project with the granted budget and its standard milestones and tranches.
-    pub async fn decide(&self, actor: &Actor, application_id: i64, d: &Decision) -> Result<Option<Project>, StoreError> {
+    pub async fn decide(
+        &self,
+        actor: &Actor,
+        application_id: i64,
+        d: &Decision,
+    ) -> Result<Option<Project>, StoreError> {
         let app = self.application(&Scope::All, application_id).await?;
         let minutes = d.minutes.trim();
         if minutes.is_empty() {
@@ -260,12 +270,16 @@ impl Store {
                 .await?;
             }
             if let Some(ch) = app.challenge_id {
-                tx.execute(query("update challenge set status = 'awarded', updated_at = $1 where challenge_id = $2").bind(now()).bind(ch))
-                    .await?;
+                tx.execute(
+                    query("update challenge set status = 'awarded', updated_at = $1 where challenge_id = $2")
+                        .bind(now())
+                        .bind(ch),
+                )
+                .await?;
             }
-            let mut e = AuditEntry::new("project.approve", "project", id)
-                .region(Some(app.region_code.clone()))
-                .after(&serde_json::json!({ "code": code, "granted_fen": d.granted_fen, "end_on": end_on.to_string() }));
+            let mut e = AuditEntry::new("project.approve", "project", id).region(Some(app.region_code.clone())).after(
+                &serde_json::json!({ "code": code, "granted_fen": d.granted_fen, "end_on": end_on.to_string() }),
+            );
             e.organisation_id = Some(app.organisation_id);
             entries.push(e);
             project_id = Some(id);
@@ -285,7 +299,12 @@ impl Store {
         project_from(&row)
     }
 
-    pub async fn projects(&self, scope: &Scope, filter: &ProjectFilter, today: Date) -> Result<Vec<Project>, StoreError> {
+    pub async fn projects(
+        &self,
+        scope: &Scope,
+        filter: &ProjectFilter,
+        today: Date,
+    ) -> Result<Vec<Project>, StoreError> {
         let mut q = query(format!("{PROJECT_SELECT} where 1 = 1")).bind(today);
         if let Some(c) = filter.call_id {
             let m = q.bind_list([c]);
@@ -305,25 +324,32 @@ impl Store {
     }
 
     pub async fn milestones(&self, project_id: i64, today: Date) -> Result<Vec<Milestone>, StoreError> {
-        let rows = self.db().fetch_all(query("select * from milestone where project_id = $1 order by seq").bind(project_id)).await?;
+        let rows = self
+            .db()
+            .fetch_all(query("select * from milestone where project_id = $1 order by seq").bind(project_id))
+            .await?;
         rows.iter().map(|r| milestone_from(r, today)).collect()
     }
 
     pub async fn changes(&self, project_id: i64) -> Result<Vec<Change>, StoreError> {
         let rows = self
             .db()
-            .fetch_all(query("select * from project_change where project_id = $1 order by project_change_id").bind(project_id))
+            .fetch_all(
+                query("select * from project_change where project_id = $1 order by project_change_id").bind(project_id),
+            )
             .await?;
         rows.iter()
             .map(|r| {
                 Ok(Change {
                     project_change_id: r.get("project_change_id")?,
                     project_id: r.get("project_id")?,
-                    kind: ChangeKind::parse(&r.get::<String>("kind")?).ok_or_else(|| StoreError::Decode("change kind".into()))?,
+                    kind: ChangeKind::parse(&r.get::<String>("kind")?)
+                        .ok_or_else(|| StoreError::Decode("change kind".into()))?,
                     reason: r.get("reason")?,
                     new_budget_fen: r.get("new_budget_fen")?,
                     new_end_on: r.get("new_end_on")?,
-                    status: ChangeStatus::parse(&r.get::<String>("status")?).ok_or_else(|| StoreError::Decode("change status".into()))?,
+                    status: ChangeStatus::parse(&r.get::<String>("status")?)
+                        .ok_or_else(|| StoreError::Decode("change status".into()))?,
                     note: r.get("note")?,
                 })
             })
@@ -332,7 +358,13 @@ impl Store {
 
     /// The agreement (任务书) is signed: the project starts and the first milestone's report
     /// is the agreement itself, so its tranche is released.
-    pub async fn sign_agreement(&self, actor: &Actor, id: i64, agreement_no: &str, on: Date) -> Result<Project, StoreError> {
+    pub async fn sign_agreement(
+        &self,
+        actor: &Actor,
+        id: i64,
+        agreement_no: &str,
+        on: Date,
+    ) -> Result<Project, StoreError> {
         let p = self.project(&Scope::All, id, on).await?;
         let next = p.status.apply(ProjectAction::SignAgreement).map_err(|e| refused(&e))?;
         if agreement_no.trim().is_empty() {
@@ -359,14 +391,28 @@ impl Store {
             .bind(id),
         )
         .await?;
-        tx.audit(actor, project_entry(&p, "project.sign_agreement", &serde_json::json!({ "agreement_no": agreement_no, "on": on.to_string() })))
-            .await?;
+        tx.audit(
+            actor,
+            project_entry(
+                &p,
+                "project.sign_agreement",
+                &serde_json::json!({ "agreement_no": agreement_no, "on": on.to_string() }),
+            ),
+        )
+        .await?;
         tx.commit().await?;
         self.project(&Scope::All, id, on).await
     }
 
     /// The applicant submits a milestone report.
-    pub async fn submit_milestone(&self, actor: &Actor, scope: &Scope, milestone_id: i64, report: &str, on: Date) -> Result<Milestone, StoreError> {
+    pub async fn submit_milestone(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        milestone_id: i64,
+        report: &str,
+        on: Date,
+    ) -> Result<Milestone, StoreError> {
         self.milestone_step(actor, scope, milestone_id, MilestoneAction::Submit, Some(report), on).await
     }
 
@@ -392,7 +438,10 @@ impl Store {
         text: Option<&str>,
         on: Date,
     ) -> Result<Milestone, StoreError> {
-        let row = self.db().fetch_optional(query("select * from milestone where milestone_id = $1").bind(milestone_id)).await?;
+        let row = self
+            .db()
+            .fetch_optional(query("select * from milestone where milestone_id = $1").bind(milestone_id))
+            .await?;
         let m = milestone_from(&row.ok_or(StoreError::NotFound)?, on)?;
         let p = self.project(scope, m.project_id, on).await?;
         if p.status != ProjectStatus::InProgress {
@@ -428,7 +477,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        let row = self.db().fetch_one(query("select * from milestone where milestone_id = $1").bind(milestone_id)).await?;
+        let row =
+            self.db().fetch_one(query("select * from milestone where milestone_id = $1").bind(milestone_id)).await?;
         milestone_from(&row, on)
     }
 
@@ -478,21 +528,45 @@ impl Store {
             )
             .await?;
         let id: i64 = row.get("project_change_id")?;
-        tx.audit(actor, project_entry(&p, "change.request", &serde_json::json!({ "change_id": id, "kind": kind, "reason": reason })))
-            .await?;
+        tx.audit(
+            actor,
+            project_entry(
+                &p,
+                "change.request",
+                &serde_json::json!({ "change_id": id, "kind": kind, "reason": reason }),
+            ),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(self.changes(project_id).await?.into_iter().find(|c| c.project_change_id == id).ok_or(StoreError::NotFound)?)
+        Ok(self
+            .changes(project_id)
+            .await?
+            .into_iter()
+            .find(|c| c.project_change_id == id)
+            .ok_or(StoreError::NotFound)?)
     }
 
     /// Staff grant (applying it) or refuse a change request.
-    pub async fn decide_change(&self, actor: &Actor, change_id: i64, grant: bool, note: &str, on: Date) -> Result<Change, StoreError> {
+    pub async fn decide_change(
+        &self,
+        actor: &Actor,
+        change_id: i64,
+        grant: bool,
+        note: &str,
+        on: Date,
+    ) -> Result<Change, StoreError> {
         let row = self
             .db()
             .fetch_optional(query("select project_id from project_change where project_change_id = $1").bind(change_id))
             .await?
             .ok_or(StoreError::NotFound)?;
         let project_id: i64 = row.get("project_id")?;
-        let change = self.changes(project_id).await?.into_iter().find(|c| c.project_change_id == change_id).ok_or(StoreError::NotFound)?;
+        let change = self
+            .changes(project_id)
+            .await?
+            .into_iter()
+            .find(|c| c.project_change_id == change_id)
+            .ok_or(StoreError::NotFound)?;
         let action = if grant { ChangeAction::Grant } else { ChangeAction::Refuse };
         let next = change.status.apply(action).map_err(|e| refused(&e))?;
         if !grant && note.trim().is_empty() {
@@ -512,8 +586,13 @@ impl Store {
             if let Some(b) = change.new_budget_fen {
                 // The difference goes to the last unreleased tranche.
                 let diff = b - p.granted_fen;
-                tx.execute(query("update project set granted_fen = $1, updated_at = $2 where project_id = $3").bind(b).bind(now()).bind(project_id))
-                    .await?;
+                tx.execute(
+                    query("update project set granted_fen = $1, updated_at = $2 where project_id = $3")
+                        .bind(b)
+                        .bind(now())
+                        .bind(project_id),
+                )
+                .await?;
                 tx.execute(
                     query(
                         "update milestone set tranche_fen = tranche_fen + $1 where project_id = $2 and seq = \
@@ -525,8 +604,13 @@ impl Store {
                 .await?;
             }
             if let Some(end) = change.new_end_on {
-                tx.execute(query("update project set end_on = $1, updated_at = $2 where project_id = $3").bind(end).bind(now()).bind(project_id))
-                    .await?;
+                tx.execute(
+                    query("update project set end_on = $1, updated_at = $2 where project_id = $3")
+                        .bind(end)
+                        .bind(now())
+                        .bind(project_id),
+                )
+                .await?;
                 tx.execute(
                     query(
                         "update milestone set due_on = $1 where project_id = $2 and released_on is null and seq = \
@@ -540,15 +624,30 @@ impl Store {
         }
         tx.audit(
             actor,
-            project_entry(&p, &format!("change.{}", action.as_str()), &serde_json::json!({ "change_id": change_id, "note": note, "status": next })),
+            project_entry(
+                &p,
+                &format!("change.{}", action.as_str()),
+                &serde_json::json!({ "change_id": change_id, "note": note, "status": next }),
+            ),
         )
         .await?;
         tx.commit().await?;
-        self.changes(project_id).await?.into_iter().find(|c| c.project_change_id == change_id).ok_or(StoreError::NotFound)
+        self.changes(project_id)
+            .await?
+            .into_iter()
+            .find(|c| c.project_change_id == change_id)
+            .ok_or(StoreError::NotFound)
     }
 
     /// Records the mid-term check.
-    pub async fn midterm(&self, actor: &Actor, id: i64, result: MidtermResult, note: &str, on: Date) -> Result<Project, StoreError> {
+    pub async fn midterm(
+        &self,
+        actor: &Actor,
+        id: i64,
+        result: MidtermResult,
+        note: &str,
+        on: Date,
+    ) -> Result<Project, StoreError> {
         let p = self.project(&Scope::All, id, on).await?;
         if p.status != ProjectStatus::InProgress {
             return Err(invalid(
@@ -621,8 +720,15 @@ impl Store {
             )
             .await?;
         }
-        tx.audit(actor, project_entry(&p, &format!("project.{}", action.as_str()), &serde_json::json!({ "status": next, "note": note })))
-            .await?;
+        tx.audit(
+            actor,
+            project_entry(
+                &p,
+                &format!("project.{}", action.as_str()),
+                &serde_json::json!({ "status": next, "note": note }),
+            ),
+        )
+        .await?;
         tx.commit().await?;
         self.project(&Scope::All, id, on).await
     }
@@ -658,10 +764,16 @@ impl Store {
     }
 
     /// When the application's status says it was decided, the decision's minutes.
-    pub async fn decision_minutes(&self, application_id: i64) -> Result<Option<(String, Option<i64>, String)>, StoreError> {
+    pub async fn decision_minutes(
+        &self,
+        application_id: i64,
+    ) -> Result<Option<(String, Option<i64>, String)>, StoreError> {
         let row = self
             .db()
-            .fetch_optional(query("select outcome, granted_fen, minutes from decision where application_id = $1").bind(application_id))
+            .fetch_optional(
+                query("select outcome, granted_fen, minutes from decision where application_id = $1")
+                    .bind(application_id),
+            )
             .await?;
         row.map(|r| Ok((r.get("outcome")?, r.get("granted_fen")?, r.get("minutes")?))).transpose()
     }
@@ -678,8 +790,9 @@ fn project_entry(p: &Project, action: &str, after: &serde_json::Value) -> AuditE
 pub fn add_months(d: Date, months: i64) -> Date {
     let total = i64::from(d.year()) * 12 + i64::from(u8::from(d.month())) - 1 + months;
     let year = i32::try_from(total.div_euclid(12)).unwrap_or(d.year());
-    let month = time::Month::try_from(u8::try_from(total.rem_euclid(12) + 1).unwrap_or(1)).unwrap_or(time::Month::January);
-    let last = time::util::days_in_year_month(year, month);
+    let month =
+        time::Month::try_from(u8::try_from(total.rem_euclid(12) + 1).unwrap_or(1)).unwrap_or(time::Month::January);
+    let last = month.length(year);
     Date::from_calendar_date(year, month, d.day().min(last)).unwrap_or(d)
 }
 

@@ -149,14 +149,16 @@ fn split_fields(s: Option<String>) -> Vec<String> {
 impl Store {
     /// The person record behind a login (experts), if linked.
     pub async fn user_person(&self, user_id: i64) -> Result<Option<i64>, StoreError> {
-        let row = self.db().fetch_optional(query("select person_id from app_user where user_id = $1").bind(user_id)).await?;
+        let row =
+            self.db().fetch_optional(query("select person_id from app_user where user_id = $1").bind(user_id)).await?;
         Ok(row.map(|r| r.get::<Option<i64>>("person_id")).transpose()?.flatten())
     }
 
     /// Links a login to a person record.
     pub async fn link_user_person(&self, actor: &Actor, user_id: i64, person_id: i64) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        tx.execute(query("update app_user set person_id = $1 where user_id = $2").bind(person_id).bind(user_id)).await?;
+        tx.execute(query("update app_user set person_id = $1 where user_id = $2").bind(person_id).bind(user_id))
+            .await?;
         tx.audit(
             actor,
             AuditEntry::new("user.link_person", "user", user_id).after(&serde_json::json!({ "person_id": person_id })),
@@ -274,7 +276,10 @@ impl Store {
         Ok(out)
     }
 
-    async fn application_facts(&self, apps: &[(i64, i64, String, Option<i64>, String)]) -> Result<Vec<ApplicationFacts>, StoreError> {
+    async fn application_facts(
+        &self,
+        apps: &[(i64, i64, String, Option<i64>, String)],
+    ) -> Result<Vec<ApplicationFacts>, StoreError> {
         let mut out = Vec::with_capacity(apps.len());
         for (id, org, org_name, lead, lead_name) in apps {
             let (members, partners) = self.application_team(*id).await?;
@@ -330,17 +335,31 @@ impl Store {
     pub async fn detect_conflicts(&self, actor: &Actor, call_id: i64, on: Date) -> Result<usize, StoreError> {
         let call = self.call(call_id).await?;
         let pool = self.expert_pool(on).await?;
-        let experts = self.expert_facts(&pool.iter().map(|e| (e.person_id, e.name.clone())).collect::<Vec<_>>(), on).await?;
+        let experts =
+            self.expert_facts(&pool.iter().map(|e| (e.person_id, e.name.clone())).collect::<Vec<_>>(), on).await?;
         let apps = self.reviewable(call_id).await?;
         let facts = self
             .application_facts(
-                &apps.iter().map(|a| (a.application_id, a.organisation_id, a.organisation_name.clone(), a.lead_person_id, a.lead_name.clone())).collect::<Vec<_>>(),
+                &apps
+                    .iter()
+                    .map(|a| {
+                        (
+                            a.application_id,
+                            a.organisation_id,
+                            a.organisation_name.clone(),
+                            a.lead_person_id,
+                            a.lead_name.clone(),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
             )
             .await?;
         let found = conflict::detect_all(&experts, &facts, on, u32::try_from(call.conflict_years).unwrap_or(0));
         let existing: BTreeSet<(i64, i64, String, String)> = self
             .db()
-            .fetch_all(query("select application_id, person_id, kind, code from conflict where call_id = $1").bind(call_id))
+            .fetch_all(
+                query("select application_id, person_id, kind, code from conflict where call_id = $1").bind(call_id),
+            )
             .await?
             .iter()
             .map(|r| Ok((r.get("application_id")?, r.get("person_id")?, r.get("kind")?, r.get("code")?)))
@@ -438,19 +457,29 @@ impl Store {
                 .bind(conflict_id),
         )
         .await?;
-        tx.audit(actor, AuditEntry::new("conflict.dismiss", "conflict", conflict_id).after(&serde_json::json!({ "reason": reason })))
-            .await?;
+        tx.audit(
+            actor,
+            AuditEntry::new("conflict.dismiss", "conflict", conflict_id)
+                .after(&serde_json::json!({ "reason": reason })),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Applications of a call that go to review (eligible or already in review).
     async fn reviewable(&self, call_id: i64) -> Result<Vec<crate::project::Application>, StoreError> {
         let mut apps = self
-            .applications(&Scope::All, &ApplicationFilter { call_id: Some(call_id), status: Some(ApplicationStatus::Eligible), limit: None })
+            .applications(
+                &Scope::All,
+                &ApplicationFilter { call_id: Some(call_id), status: Some(ApplicationStatus::Eligible), limit: None },
+            )
             .await?;
         apps.extend(
-            self.applications(&Scope::All, &ApplicationFilter { call_id: Some(call_id), status: Some(ApplicationStatus::InReview), limit: None })
-                .await?,
+            self.applications(
+                &Scope::All,
+                &ApplicationFilter { call_id: Some(call_id), status: Some(ApplicationStatus::InReview), limit: None },
+            )
+            .await?,
         );
         apps.sort_by_key(|a| a.application_id);
         Ok(apps)
@@ -458,7 +487,13 @@ impl Store {
 
     /// Draws the call's panel from the available experts of its fields, with a seed from
     /// `seed_source` (e.g. the date and a public lottery number) that anyone can replay.
-    pub async fn draw_panel(&self, actor: &Actor, call_id: i64, seed_source: &str, on: Date) -> Result<PanelDraw, StoreError> {
+    pub async fn draw_panel(
+        &self,
+        actor: &Actor,
+        call_id: i64,
+        seed_source: &str,
+        on: Date,
+    ) -> Result<PanelDraw, StoreError> {
         let call = self.call(call_id).await?;
         if self.panel_draw(call_id).await?.is_some() {
             return Err(invalid("draw.already_drawn", vec![("call", call.code.clone())]));
@@ -511,10 +546,12 @@ impl Store {
         }
         tx.audit(
             actor,
-            AuditEntry::new("call.draw_panel", "call", call_id).region(Some(call.region_code.clone())).after(&serde_json::json!({
-                "seed": d.seed.to_string(), "seed_source": seed_source, "pool_digest": d.pool_digest,
-                "pool_size": d.pool_size, "size": d.size, "drawn": d.drawn(),
-            })),
+            AuditEntry::new("call.draw_panel", "call", call_id).region(Some(call.region_code.clone())).after(
+                &serde_json::json!({
+                    "seed": d.seed.to_string(), "seed_source": seed_source, "pool_digest": d.pool_digest,
+                    "pool_size": d.pool_size, "size": d.size, "drawn": d.drawn(),
+                }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -522,7 +559,9 @@ impl Store {
     }
 
     pub async fn panel_draw(&self, call_id: i64) -> Result<Option<PanelDraw>, StoreError> {
-        let Some(r) = self.db().fetch_optional(query("select * from panel_draw where call_id = $1").bind(call_id)).await? else {
+        let Some(r) =
+            self.db().fetch_optional(query("select * from panel_draw where call_id = $1").bind(call_id)).await?
+        else {
             return Ok(None);
         };
         Ok(Some(PanelDraw {
@@ -582,7 +621,13 @@ impl Store {
     }
 
     /// Replaces a panel member (unavailable, declined) by the next substitute of the draw.
-    pub async fn replace_panel_member(&self, actor: &Actor, call_id: i64, person_id: i64, reason: &str) -> Result<i64, StoreError> {
+    pub async fn replace_panel_member(
+        &self,
+        actor: &Actor,
+        call_id: i64,
+        person_id: i64,
+        reason: &str,
+    ) -> Result<i64, StoreError> {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(invalid("draw.replace_reason", Vec::new()));
@@ -636,7 +681,8 @@ impl Store {
     pub async fn assign_reviews(&self, actor: &Actor, call_id: i64, on: Date) -> Result<AssignmentRun, StoreError> {
         let call = self.call(call_id).await?;
         self.detect_conflicts(actor, call_id, on).await?;
-        let apps: Vec<_> = self.reviewable(call_id).await?.into_iter().filter(|a| a.status == ApplicationStatus::Eligible).collect();
+        let apps: Vec<_> =
+            self.reviewable(call_id).await?.into_iter().filter(|a| a.status == ApplicationStatus::Eligible).collect();
         if apps.is_empty() {
             return Err(invalid("review.nothing_to_assign", vec![("call", call.code.clone())]));
         }
@@ -665,8 +711,12 @@ impl Store {
             }
             sparse.push(row);
         }
-        let industry: Vec<u32> =
-            panel.iter().enumerate().filter(|(_, m)| m.industry).map(|(j, _)| u32::try_from(j).unwrap_or(u32::MAX)).collect();
+        let industry: Vec<u32> = panel
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.industry)
+            .map(|(j, _)| u32::try_from(j).unwrap_or(u32::MAX))
+            .collect();
         let instance = Instance {
             proposal_ids: apps.iter().map(|a| format!("{} {}", a.application_id, a.title)).collect(),
             reviewer_ids: panel.iter().map(|m| m.name.clone()).collect(),
@@ -730,13 +780,19 @@ impl Store {
             objective_e4: solved.objective,
             forbidden: conflicts.len(),
         };
-        entries.push(AuditEntry::new("call.assign_reviews", "call", call_id).region(Some(call.region_code.clone())).after(&run));
+        entries.push(
+            AuditEntry::new("call.assign_reviews", "call", call_id).region(Some(call.region_code.clone())).after(&run),
+        );
         tx.audit_batch(actor, entries).await?;
         tx.commit().await?;
         Ok(run)
     }
 
-    pub async fn assignments(&self, call_id: Option<i64>, person_id: Option<i64>) -> Result<Vec<Assignment>, StoreError> {
+    pub async fn assignments(
+        &self,
+        call_id: Option<i64>,
+        person_id: Option<i64>,
+    ) -> Result<Vec<Assignment>, StoreError> {
         let mut q = query(format!("{ASSIGNMENT_SELECT} where 1 = 1"));
         if let Some(c) = call_id {
             let m = q.bind_list([c]);
@@ -761,7 +817,13 @@ impl Store {
 
     /// The assignment of `person_id`, checked for conflicts again before the expert sees the
     /// application: a conflict found now declines the assignment and is recorded.
-    pub async fn open_assignment(&self, actor: &Actor, id: i64, person_id: i64, on: Date) -> Result<Assignment, StoreError> {
+    pub async fn open_assignment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        person_id: i64,
+        on: Date,
+    ) -> Result<Assignment, StoreError> {
         let a = self.assignment(id).await?;
         if a.person_id != person_id {
             return Err(StoreError::NotFound);
@@ -800,27 +862,44 @@ impl Store {
             .bind(a.call_id)
             .bind(a.application_id)
             .bind(person_id)
-            .bind(serde_json::to_string(&vec![("expert".to_owned(), a.expert_name.clone()), ("note".to_owned(), note.to_owned())]).unwrap_or_default())
+            .bind(
+                serde_json::to_string(&vec![
+                    ("expert".to_owned(), a.expert_name.clone()),
+                    ("note".to_owned(), note.to_owned()),
+                ])
+                .unwrap_or_default(),
+            )
             .bind(now()),
         )
         .await?;
         tx.execute(
-            query("update review_assignment set status = 'declined', reason = $1 where review_assignment_id = $2").bind(note).bind(id),
+            query("update review_assignment set status = 'declined', reason = $1 where review_assignment_id = $2")
+                .bind(note)
+                .bind(id),
         )
         .await?;
-        tx.audit(actor, AuditEntry::new("review.declare_conflict", "review_assignment", id).after(&serde_json::json!({ "note": note })))
-            .await?;
+        tx.audit(
+            actor,
+            AuditEntry::new("review.declare_conflict", "review_assignment", id)
+                .after(&serde_json::json!({ "note": note })),
+        )
+        .await?;
         tx.commit().await
     }
 
     async fn decline_assignment(&self, actor: &Actor, id: i64, reason: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         tx.execute(
-            query("update review_assignment set status = 'declined', reason = $1 where review_assignment_id = $2").bind(reason).bind(id),
+            query("update review_assignment set status = 'declined', reason = $1 where review_assignment_id = $2")
+                .bind(reason)
+                .bind(id),
         )
         .await?;
-        tx.audit(actor, AuditEntry::new("review.decline", "review_assignment", id).after(&serde_json::json!({ "reason": reason })))
-            .await?;
+        tx.audit(
+            actor,
+            AuditEntry::new("review.decline", "review_assignment", id).after(&serde_json::json!({ "reason": reason })),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -858,11 +937,13 @@ impl Store {
                 .bind(now()),
         )
         .await?;
-        tx.execute(query("update review_assignment set status = 'submitted' where review_assignment_id = $1").bind(id)).await?;
+        tx.execute(query("update review_assignment set status = 'submitted' where review_assignment_id = $1").bind(id))
+            .await?;
         tx.audit(
             actor,
-            AuditEntry::new("review.submit", "review_assignment", id)
-                .after(&serde_json::json!({ "application_id": a.application_id, "scores": scores, "overall_e4": overall })),
+            AuditEntry::new("review.submit", "review_assignment", id).after(
+                &serde_json::json!({ "application_id": a.application_id, "scores": scores, "overall_e4": overall }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -871,7 +952,11 @@ impl Store {
 
     /// The reviews of an application. An expert sees them only after submitting their own
     /// (`viewer`: the expert's person id; staff pass `None`).
-    pub async fn reviews_of(&self, application_id: i64, viewer: Option<i64>) -> Result<Vec<SubmittedReview>, StoreError> {
+    pub async fn reviews_of(
+        &self,
+        application_id: i64,
+        viewer: Option<i64>,
+    ) -> Result<Vec<SubmittedReview>, StoreError> {
         if let Some(p) = viewer {
             let own = self
                 .db()
@@ -911,7 +996,12 @@ impl Store {
     }
 
     /// Marks the overdue assignments of a call as reminded; returns them.
-    pub async fn remind_overdue(&self, actor: &Actor, call_id: i64, today: Date) -> Result<Vec<Assignment>, StoreError> {
+    pub async fn remind_overdue(
+        &self,
+        actor: &Actor,
+        call_id: i64,
+        today: Date,
+    ) -> Result<Vec<Assignment>, StoreError> {
         let overdue: Vec<Assignment> = self
             .assignments(Some(call_id), None)
             .await?
@@ -920,13 +1010,18 @@ impl Store {
             .collect();
         let mut tx = self.begin().await?;
         for a in &overdue {
-            tx.execute(query("update review_assignment set reminded_at = $1 where review_assignment_id = $2").bind(now()).bind(a.review_assignment_id))
-                .await?;
+            tx.execute(
+                query("update review_assignment set reminded_at = $1 where review_assignment_id = $2")
+                    .bind(now())
+                    .bind(a.review_assignment_id),
+            )
+            .await?;
         }
         tx.audit(
             actor,
-            AuditEntry::new("call.remind_overdue", "call", call_id)
-                .after(&serde_json::json!({ "reminded": overdue.iter().map(|a| a.review_assignment_id).collect::<Vec<_>>() })),
+            AuditEntry::new("call.remind_overdue", "call", call_id).after(
+                &serde_json::json!({ "reminded": overdue.iter().map(|a| a.review_assignment_id).collect::<Vec<_>>() }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -947,8 +1042,11 @@ impl Store {
         let call = self.call(a.call_id).await?;
         let app = self.application(&Scope::All, a.application_id).await?;
         let all = self.assignments(Some(a.call_id), None).await?;
-        let load = |p: i64| all.iter().filter(|x| x.person_id == p && matches!(x.status.as_str(), "assigned" | "submitted")).count();
-        let on_app: BTreeSet<i64> = all.iter().filter(|x| x.application_id == a.application_id).map(|x| x.person_id).collect();
+        let load = |p: i64| {
+            all.iter().filter(|x| x.person_id == p && matches!(x.status.as_str(), "assigned" | "submitted")).count()
+        };
+        let on_app: BTreeSet<i64> =
+            all.iter().filter(|x| x.application_id == a.application_id).map(|x| x.person_id).collect();
         let blocked: BTreeSet<i64> = self
             .conflicts(a.call_id, None)
             .await?
@@ -961,12 +1059,19 @@ impl Store {
             .panel(a.call_id, on)
             .await?
             .into_iter()
-            .filter(|m| m.status != "replaced" && !on_app.contains(&m.person_id) && !blocked.contains(&m.person_id) && load(m.person_id) < cap)
+            .filter(|m| {
+                m.status != "replaced"
+                    && !on_app.contains(&m.person_id)
+                    && !blocked.contains(&m.person_id)
+                    && load(m.person_id) < cap
+            })
             .max_by_key(|m| (affinity(&app, &m.fields), std::cmp::Reverse(m.person_id)))
             .ok_or_else(|| invalid("review.no_free_expert", vec![("application", app.title.clone())]))?;
         let mut tx = self.begin().await?;
         tx.execute(
-            query("update review_assignment set status = 'reassigned', reason = $1 where review_assignment_id = $2").bind(reason).bind(id),
+            query("update review_assignment set status = 'reassigned', reason = $1 where review_assignment_id = $2")
+                .bind(reason)
+                .bind(id),
         )
         .await?;
         let row = tx
@@ -1019,7 +1124,8 @@ impl Store {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
-        let standings = scoring::rank(&call.review, &reviews).map_err(|e| StoreError::invalid(e.code(), e.args(), None))?;
+        let standings =
+            scoring::rank(&call.review, &reviews).map_err(|e| StoreError::invalid(e.code(), e.args(), None))?;
         let mut tx = self.begin().await?;
         for s in &standings {
             tx.execute(
@@ -1033,7 +1139,8 @@ impl Store {
         }
         tx.audit(
             actor,
-            AuditEntry::new("call.rank", "call", call_id).after(&serde_json::json!({ "ranked": standings.len(), "rule": call.review.aggregation })),
+            AuditEntry::new("call.rank", "call", call_id)
+                .after(&serde_json::json!({ "ranked": standings.len(), "rule": call.review.aggregation })),
         )
         .await?;
         tx.commit().await?;

@@ -64,7 +64,11 @@ pub fn fen_to_wan(fen: i64) -> String {
 pub fn parse_date(input: &str, field: &'static str) -> AppResult<Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(input.trim(), &fmt).map_err(|_| {
-        AppError::invalid("form.not_a_date", vec![("label_zh", field.to_owned()), ("label_en", field.to_owned()), ("value", input.to_owned())], field)
+        AppError::invalid(
+            "form.not_a_date",
+            vec![("label_zh", field.to_owned()), ("label_en", field.to_owned()), ("value", input.to_owned())],
+            field,
+        )
     })
 }
 

@@ -70,36 +70,50 @@ async fn experts(app: &TestApp) -> Vec<i64> {
 async fn an_application_goes_from_draft_to_an_accepted_project() {
     let app = spawn_app().await;
     let pool = experts(&app).await;
-    let (admin, city, district, enterprise) = (app.api("admin"), app.api("city"), app.api("district"), app.api("enterprise"));
+    let (admin, city, enterprise) = (app.api("admin"), app.api("city"), app.api("enterprise"));
 
     // The call: only staff create it; a bad rule names itself.
     let mut bad = call_body("ZZ-BAD", "2099-12-31T17:00:00Z");
     bad["eligibility"] = json!("hte_count > 1");
     let (s, e) = json_of(admin.send("post", "/api/v1/calls", Some(bad)).await).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("eligibility.unknown_fact")), "{e}");
-    assert_eq!(enterprise.send("post", "/api/v1/calls", Some(call_body("ZZ-E", "2099-12-31T17:00:00Z"))).await.status(), 403);
-    let (s, call) = json_of(admin.send("post", "/api/v1/calls", Some(call_body("ZZ-2021-01", "2099-12-31T17:00:00Z"))).await).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("eligibility.unknown_fact")), "{e}");
+    assert_eq!(
+        enterprise.send("post", "/api/v1/calls", Some(call_body("ZZ-E", "2099-12-31T17:00:00Z"))).await.status(),
+        403
+    );
+    let (s, call) =
+        json_of(admin.send("post", "/api/v1/calls", Some(call_body("ZZ-2021-01", "2099-12-31T17:00:00Z"))).await).await;
     assert_eq!(s, 201, "{call}");
     let call_id = call["call_id"].as_i64().unwrap();
     let body = json!({"organisation_id": app.org_hetang, "title": "储能材料", "lead_name": "张工", "requested_fen": 30_000_000, "answers": answers()});
-    let (s, e) = json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("application.call_not_open")), "a draft call takes no applications");
+    let (s, e) =
+        json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await)
+            .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("application.call_not_open")), "a draft call takes no applications");
     admin.send("post", &format!("/api/v1/calls/{call_id}/status"), Some(json!({"action": "open"}))).await;
 
     // The enterprise applies for its own firm only; a bad amount names the field.
     let mut wrong = body.clone();
     wrong["answers"]["own_funds"] = json!("很多");
-    let (s, e) = json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(wrong)).await).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("form.not_money")), "{e}");
+    let (s, e) =
+        json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(wrong)).await).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("form.not_money")), "{e}");
     let mut other = body.clone();
     other["organisation_id"] = json!(app.org_lusong);
-    assert_eq!(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(other.clone())).await.status(), 404);
-    let (s, a) = json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await).await;
+    assert_eq!(
+        enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(other.clone())).await.status(),
+        404
+    );
+    let (s, a) =
+        json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await)
+            .await;
     assert_eq!(s, 201, "{a}");
     let id = a["application_id"].as_i64().unwrap();
     assert_eq!(a["status"], "draft");
-    let (s, e) = json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("application.per_lead")), "one application per lead per call");
+    let (s, e) =
+        json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await)
+            .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("application.per_lead")), "one application per lead per call");
     // A second applicant (admin on its behalf) that the district never endorses.
     let (_, b) = json_of(admin.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(other)).await).await;
     let other_id = b["application_id"].as_i64().unwrap();
@@ -107,15 +121,23 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     let step = |user: &'static str, id: i64, action: &'static str, reason: Option<&'static str>| {
         let client = app.api(user);
         async move {
-            json_of(client.send("post", &format!("/api/v1/applications/{id}/action"), Some(json!({"action": action, "reason": reason}))).await)
-                .await
+            json_of(
+                client
+                    .send(
+                        "post",
+                        &format!("/api/v1/applications/{id}/action"),
+                        Some(json!({"action": action, "reason": reason})),
+                    )
+                    .await,
+            )
+            .await
         }
     };
     assert_eq!(step("enterprise", id, "endorse", None).await.0, 422, "applicants do not endorse");
     assert_eq!(step("enterprise", id, "submit", None).await.1["status"], "submitted");
     assert_eq!(step("admin", other_id, "submit", None).await.1["status"], "submitted");
     let (s, e) = step("district", id, "return", None).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("project.reason_required")));
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("project.reason_required")));
     assert_eq!(step("district", id, "return", Some("预算表缺少自筹说明")).await.1["status"], "returned");
     assert_eq!(step("enterprise", id, "submit", None).await.1["status"], "submitted");
     assert_eq!(step("district", other_id, "endorse", None).await.0, 404, "芦淞 is outside the 荷塘 district's scope");
@@ -126,17 +148,29 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     assert_eq!((s, r["passed"].as_i64(), r["failed"].as_i64()), (200, Some(1), Some(0)), "{r}");
     let (_, a) = json_of(city.get(&format!("/api/v1/applications/{id}")).await).await;
     assert_eq!(a["status"], "eligible");
-    let codes: Vec<&str> = a["screening"]["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> =
+        a["screening"]["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert!(codes.contains(&"screening.rule_met"), "{codes:?}");
     assert_eq!(enterprise.send("post", &format!("/api/v1/calls/{call_id}/screen"), None).await.status(), 403);
 
     // Conflicts, the draw and the assignment.
-    let (s, d) = json_of(city.send("post", &format!("/api/v1/calls/{call_id}/draw"), Some(json!({"seed_source": "2021-05-10 福彩3D 538"}))).await).await;
+    let (s, d) = json_of(
+        city.send(
+            "post",
+            &format!("/api/v1/calls/{call_id}/draw"),
+            Some(json!({"seed_source": "2021-05-10 福彩3D 538"})),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["size"], 6);
     assert!(app.store.replay_draw(call_id).await.unwrap(), "the recorded draw replays");
-    let (s, e) = json_of(city.send("post", &format!("/api/v1/calls/{call_id}/draw"), Some(json!({"seed_source": "again"}))).await).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("draw.already_drawn")));
+    let (s, e) = json_of(
+        city.send("post", &format!("/api/v1/calls/{call_id}/draw"), Some(json!({"seed_source": "again"}))).await,
+    )
+    .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("draw.already_drawn")));
     // Make sure the conflicted expert is on the panel, replacing a drawn one if needed.
     let actor = Actor::system("test");
     let on = time::OffsetDateTime::now_utc().date();
@@ -162,14 +196,22 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
 
     // Reviews: others' stay hidden until one's own is in; scores are checked.
     let first = &assigned[0];
-    assert_eq!(app.store.reviews_of(id, Some(first.person_id)).await.unwrap_err().to_string(), "invalid input review.own_first");
-    let bad = app.store.submit_review(&actor, first.review_assignment_id, first.person_id, &[11, 5, 5, 5], "", true).await;
+    assert_eq!(
+        app.store.reviews_of(id, Some(first.person_id)).await.unwrap_err().to_string(),
+        "invalid input review.own_first"
+    );
+    let bad =
+        app.store.submit_review(&actor, first.review_assignment_id, first.person_id, &[11, 5, 5, 5], "", true).await;
     assert!(bad.is_err());
-    let undeclared = app.store.submit_review(&actor, first.review_assignment_id, first.person_id, &[8, 7, 7, 8], "好", false).await;
+    let undeclared =
+        app.store.submit_review(&actor, first.review_assignment_id, first.person_id, &[8, 7, 7, 8], "好", false).await;
     assert!(undeclared.is_err(), "the no-conflict declaration is required");
     for (n, a) in assigned.iter().enumerate() {
         let s = i64::try_from(n).unwrap();
-        app.store.submit_review(&actor, a.review_assignment_id, a.person_id, &[7 + s, 7, 8, 8 - s], "创新性较强", true).await.unwrap();
+        app.store
+            .submit_review(&actor, a.review_assignment_id, a.person_id, &[7 + s, 7, 8, 8 - s], "创新性较强", true)
+            .await
+            .unwrap();
     }
     assert_eq!(app.store.reviews_of(id, Some(first.person_id)).await.unwrap().len(), 3);
     let (s, st) = json_of(city.get(&format!("/api/v1/calls/{call_id}/standings")).await).await;
@@ -179,11 +221,23 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     assert_eq!(enterprise.get(&format!("/api/v1/calls/{call_id}/standings")).await.status(), 403);
 
     // The decision creates the project with its tranches.
-    let (s, e) = json_of(city.send("post", &format!("/api/v1/applications/{id}/decision"), Some(json!({"approve": true, "granted_wan": "50", "months": 24}))).await).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("decision.minutes_required")));
+    let (s, e) = json_of(
+        city.send(
+            "post",
+            &format!("/api/v1/applications/{id}/decision"),
+            Some(json!({"approve": true, "granted_wan": "50", "months": 24})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("decision.minutes_required")));
     let (s, d) = json_of(
-        city.send("post", &format!("/api/v1/applications/{id}/decision"), Some(json!({"approve": true, "granted_wan": "50", "months": 24, "minutes": "专家组一致同意"})))
-            .await,
+        city.send(
+            "post",
+            &format!("/api/v1/applications/{id}/decision"),
+            Some(json!({"approve": true, "granted_wan": "50", "months": 24, "minutes": "专家组一致同意"})),
+        )
+        .await,
     )
     .await;
     assert_eq!(s, 200, "{d}");
@@ -191,7 +245,8 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     let project_id = d["project"]["project_id"].as_i64().unwrap();
     assert_eq!(d["project"]["granted_fen"], 50_000_000);
     let (_, p) = json_of(enterprise.get(&format!("/api/v1/projects/{project_id}")).await).await;
-    let tranches: Vec<i64> = p["milestones"].as_array().unwrap().iter().map(|m| m["tranche_fen"].as_i64().unwrap()).collect();
+    let tranches: Vec<i64> =
+        p["milestones"].as_array().unwrap().iter().map(|m| m["tranche_fen"].as_i64().unwrap()).collect();
     assert_eq!(tranches, [20_000_000, 15_000_000, 15_000_000]);
     assert_eq!(app.api("leader").get(&format!("/api/v1/projects/{project_id}")).await.status(), 200);
 
@@ -200,15 +255,29 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     assert_eq!((p.status, p.released_fen), (ProjectStatus::InProgress, 20_000_000));
     let ms = app.store.milestones(project_id, on).await.unwrap();
     let ent_scope = Scope::Organisation { organisation_id: app.org_hetang };
-    assert!(app.store.submit_milestone(&actor, &ent_scope, ms[1].milestone_id, " ", on).await.is_err(), "a report is needed");
+    assert!(
+        app.store.submit_milestone(&actor, &ent_scope, ms[1].milestone_id, " ", on).await.is_err(),
+        "a report is needed"
+    );
     app.store.submit_milestone(&actor, &ent_scope, ms[1].milestone_id, "中期进展报告", on).await.unwrap();
-    assert!(app.store.decide_milestone(&actor, ms[1].milestone_id, false, None, on).await.is_err(), "a return needs its reason");
+    assert!(
+        app.store.decide_milestone(&actor, ms[1].milestone_id, false, None, on).await.is_err(),
+        "a return needs its reason"
+    );
     app.store.decide_milestone(&actor, ms[1].milestone_id, false, Some("缺少经费使用明细"), on).await.unwrap();
-    app.store.submit_milestone(&actor, &ent_scope, ms[1].milestone_id, "中期进展报告（补充经费明细）", on).await.unwrap();
+    app.store
+        .submit_milestone(&actor, &ent_scope, ms[1].milestone_id, "中期进展报告（补充经费明细）", on)
+        .await
+        .unwrap();
     app.store.decide_milestone(&actor, ms[1].milestone_id, true, None, on).await.unwrap();
     assert_eq!(app.store.project(&Scope::All, project_id, on).await.unwrap().released_fen, 35_000_000);
     let end = p.end_on;
-    let req = ChangeRequest { kind: ChangeKind::Extension, reason: "设备到货延迟".into(), new_budget_fen: None, new_end_on: Some(end + time::Duration::days(90)) };
+    let req = ChangeRequest {
+        kind: ChangeKind::Extension,
+        reason: "设备到货延迟".into(),
+        new_budget_fen: None,
+        new_end_on: Some(end + time::Duration::days(90)),
+    };
     let change = app.store.request_change(&actor, &ent_scope, project_id, &req, on).await.unwrap();
     app.store.decide_change(&actor, change.project_change_id, true, "同意延期三个月", on).await.unwrap();
     assert_eq!(app.store.project(&Scope::All, project_id, on).await.unwrap().end_on, end + time::Duration::days(90));
@@ -218,7 +287,15 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     // Every step is in the audit log.
     let (_, log) = json_of(admin.get(&format!("/api/v1/audit?entity_kind=application&entity_id={id}")).await).await;
     let actions: Vec<&str> = log["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    for a in ["application.create", "application.submit", "application.return", "application.endorse", "application.screen_pass", "application.start_review", "application.approve"] {
+    for a in [
+        "application.create",
+        "application.submit",
+        "application.return",
+        "application.endorse",
+        "application.screen_pass",
+        "application.start_review",
+        "application.approve",
+    ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }
 }
@@ -235,10 +312,15 @@ async fn submissions_close_with_the_deadline_and_its_grace_period() {
     let call_id = call["call_id"].as_i64().unwrap();
     admin.send("post", &format!("/api/v1/calls/{call_id}/status"), Some(json!({"action": "open"}))).await;
     let body = json!({"organisation_id": app.org_hetang, "title": "宽限期内", "lead_name": "李工", "requested_fen": 0, "answers": answers()});
-    let (_, a) = json_of(app.api("enterprise").send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body)).await).await;
+    let (_, a) =
+        json_of(app.api("enterprise").send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body)).await)
+            .await;
     let id = a["application_id"].as_i64().unwrap();
     let submit = json!({"action": "submit"});
-    let (s, a) = json_of(app.api("enterprise").send("post", &format!("/api/v1/applications/{id}/action"), Some(submit.clone())).await).await;
+    let (s, a) = json_of(
+        app.api("enterprise").send("post", &format!("/api/v1/applications/{id}/action"), Some(submit.clone())).await,
+    )
+    .await;
     assert_eq!((s, a["status"].as_str()), (200, Some("submitted")), "{a}");
     // Closed 40 minutes ago: past the grace period, and nothing changes.
     let closes = (now - time::Duration::minutes(40)).format(fmt).unwrap();
@@ -246,10 +328,15 @@ async fn submissions_close_with_the_deadline_and_its_grace_period() {
     let late_call = call["call_id"].as_i64().unwrap();
     admin.send("post", &format!("/api/v1/calls/{late_call}/status"), Some(json!({"action": "open"}))).await;
     let body = json!({"organisation_id": app.org_hetang, "title": "过期", "lead_name": "李工", "requested_fen": 0, "answers": answers()});
-    let (_, a) = json_of(app.api("enterprise").send("post", &format!("/api/v1/calls/{late_call}/applications"), Some(body)).await).await;
+    let (_, a) = json_of(
+        app.api("enterprise").send("post", &format!("/api/v1/calls/{late_call}/applications"), Some(body)).await,
+    )
+    .await;
     let late = a["application_id"].as_i64().unwrap();
-    let (s, e) = json_of(app.api("enterprise").send("post", &format!("/api/v1/applications/{late}/action"), Some(submit)).await).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("project.deadline_passed")), "{e}");
+    let (s, e) =
+        json_of(app.api("enterprise").send("post", &format!("/api/v1/applications/{late}/action"), Some(submit)).await)
+            .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("project.deadline_passed")), "{e}");
     let (_, a) = json_of(app.api("enterprise").get(&format!("/api/v1/applications/{late}")).await).await;
     assert_eq!(a["status"], "draft");
 }

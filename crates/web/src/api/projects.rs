@@ -186,7 +186,11 @@ async fn list_calls(State(state): State<AppState>, me: Me) -> AppResult<Json<Val
     Ok(Json(json!({ "calls": calls })))
 }
 
-async fn create_call(State(state): State<AppState>, me: Me, Json(new): Json<NewCall>) -> AppResult<(StatusCode, Json<Value>)> {
+async fn create_call(
+    State(state): State<AppState>,
+    me: Me,
+    Json(new): Json<NewCall>,
+) -> AppResult<(StatusCode, Json<Value>)> {
     require_staff(&me)?;
     let call = state.store.create_call(&me.actor(), &new).await?;
     Ok((StatusCode::CREATED, Json(json!(call))))
@@ -203,7 +207,12 @@ struct ActionBody {
     reason: Option<String>,
 }
 
-async fn call_status(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Json(b): Json<ActionBody>) -> AppResult<Json<Value>> {
+async fn call_status(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(b): Json<ActionBody>,
+) -> AppResult<Json<Value>> {
     require_staff(&me)?;
     let action = CallAction::parse(&b.action)
         .ok_or_else(|| AppError::invalid("error.bad_body", vec![("action", b.action.clone())], "action"))?;
@@ -221,7 +230,12 @@ struct DrawBody {
     seed_source: String,
 }
 
-async fn draw(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Json(b): Json<DrawBody>) -> AppResult<Json<Value>> {
+async fn draw(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(b): Json<DrawBody>,
+) -> AppResult<Json<Value>> {
     require_staff(&me)?;
     Ok(Json(json!(state.store.draw_panel(&me.actor(), id, &b.seed_source, today()).await?)))
 }
@@ -237,7 +251,8 @@ async fn standings(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -
 }
 
 async fn call_applications(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Json<Value>> {
-    let apps = state.store.applications(&me.scope(), &ApplicationFilter { call_id: Some(id), ..Default::default() }).await?;
+    let apps =
+        state.store.applications(&me.scope(), &ApplicationFilter { call_id: Some(id), ..Default::default() }).await?;
     Ok(Json(json!({ "applications": apps })))
 }
 
@@ -296,7 +311,12 @@ struct DecisionBody {
     minutes: String,
 }
 
-async fn decide(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Json(b): Json<DecisionBody>) -> AppResult<Json<Value>> {
+async fn decide(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(b): Json<DecisionBody>,
+) -> AppResult<Json<Value>> {
     require_staff(&me)?;
     let granted_fen = match &b.granted_wan {
         Some(w) => wan_to_fen(w, "granted_wan")?,
@@ -332,7 +352,8 @@ struct ProjectsQuery {
 
 async fn projects(State(state): State<AppState>, me: Me, Query(q): Query<ProjectsQuery>) -> AppResult<Json<Value>> {
     require(&me, PROJECT_READERS)?;
-    let list = state.store.projects(&me.scope(), &ProjectFilter { call_id: q.call_id, ..Default::default() }, today()).await?;
+    let list =
+        state.store.projects(&me.scope(), &ProjectFilter { call_id: q.call_id, ..Default::default() }, today()).await?;
     Ok(Json(json!({ "projects": list })))
 }
 

@@ -146,14 +146,18 @@ fn nav(role: Role, path: &str) -> Vec<NavItem> {
             key: "nav.projects",
             href: Some(if role == Role::Expert { "/reviews" } else { "/calls" }),
             active: ["/calls", "/applications", "/projects", "/reviews"].iter().any(|p| path.starts_with(p)),
-            children: [link("nav.calls", "/calls"), link("nav.project_list", "/projects"), link("nav.reviews", "/reviews")]
-                .into_iter()
-                .filter(|l| match l.key {
-                    "nav.reviews" => role == Role::Expert,
-                    "nav.project_list" => role != Role::Expert,
-                    _ => true,
-                })
-                .collect(),
+            children: [
+                link("nav.calls", "/calls"),
+                link("nav.project_list", "/projects"),
+                link("nav.reviews", "/reviews"),
+            ]
+            .into_iter()
+            .filter(|l| match l.key {
+                "nav.reviews" => role == Role::Expert,
+                "nav.project_list" => role != Role::Expert,
+                _ => true,
+            })
+            .collect(),
         },
         soon("nav.collection"),
         NavItem {

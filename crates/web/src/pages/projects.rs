@@ -23,7 +23,9 @@ use super::{html, message, see_other, Chrome};
 use crate::auth::Me;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf, Lang, Tr};
-use crate::projects::{expert_person, fen_to_wan, may_apply, may_endorse, parse_date, require_staff, score_text, today, wan_to_fen};
+use crate::projects::{
+    expert_person, fen_to_wan, may_apply, may_endorse, parse_date, require_staff, score_text, today, wan_to_fen,
+};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -120,7 +122,6 @@ struct CallsPage {
     c: Chrome,
     rows: Vec<CallRow>,
     overdue: Vec<OverdueRow>,
-    staff: bool,
 }
 
 async fn calls_page(State(state): State<AppState>, me: Me) -> AppResult<Response> {
@@ -173,7 +174,7 @@ async fn calls_page(State(state): State<AppState>, me: Me) -> AppResult<Response
             .collect()
     };
     let c = chrome(&me, "/calls").crumb(t(lang, "projects.calls"), "");
-    html(&CallsPage { c, rows, overdue, staff: require_staff(&me).is_ok() })
+    html(&CallsPage { c, rows, overdue })
 }
 
 struct AppRow {
@@ -245,7 +246,6 @@ struct CallPage {
     status_code: String,
     challenge: bool,
     challenges: Vec<ChallengeRow>,
-    published: Vec<(i64, String)>,
     staff: bool,
     applicant: bool,
     rows: Vec<AppRow>,
@@ -274,7 +274,8 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
     let call = state.store.call(id).await?;
     let staff = require_staff(me).is_ok();
     let day = today();
-    let apps = state.store.applications(&me.scope(), &ApplicationFilter { call_id: Some(id), ..Default::default() }).await?;
+    let apps =
+        state.store.applications(&me.scope(), &ApplicationFilter { call_id: Some(id), ..Default::default() }).await?;
     let standings: BTreeMap<i64, gaodi_domain::project::review::Standing> = if staff || me.role() == Role::Leader {
         state.store.standings(id).await?.into_iter().map(|s| (s.application, s)).collect()
     } else {
@@ -326,7 +327,10 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
         (t(lang, "call.kind").to_owned(), pick(lang, call.kind.name_zh(), call.kind.name_en()).to_owned()),
         (t(lang, "call.status").to_owned(), pick(lang, call.status.name_zh(), call.status.name_en()).to_owned()),
         (t(lang, "call.budget").to_owned(), fen_to_wan(call.budget_fen)),
-        (t(lang, "call.window").to_owned(), format!("{} – {} (+{} min)", tr.date(call.opens_on), tr.datetime(call.closes_at), call.grace_minutes)),
+        (
+            t(lang, "call.window").to_owned(),
+            format!("{} – {} (+{} min)", tr.date(call.opens_on), tr.datetime(call.closes_at), call.grace_minutes),
+        ),
         (t(lang, "call.eligibility").to_owned(), call.eligibility.clone().unwrap_or_else(|| "—".into())),
         (
             t(lang, "call.limits").to_owned(),
@@ -365,10 +369,11 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
         .map(|c| format!("{} {}% ({}–{})", pick_owned(lang, &c.name_zh, &c.name_en), c.weight, c.min, c.max))
         .collect::<Vec<_>>()
         .join("；");
-    let (challenges, published) = if call.kind == gaodi_domain::project::lifecycle::CallKind::Challenge {
-        let list = state.store.challenges(id).await?;
-        let published = list.iter().filter(|c| c.status == "published").map(|c| (c.challenge_id, c.title.clone())).collect();
-        let rows = list
+    let challenges = if call.kind == gaodi_domain::project::lifecycle::CallKind::Challenge {
+        state
+            .store
+            .challenges(id)
+            .await?
             .into_iter()
             .map(|c| ChallengeRow {
                 id: c.challenge_id,
@@ -380,12 +385,12 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
                 budget: fen_to_wan(c.budget_fen),
                 teams: c.teams,
             })
-            .collect();
-        (rows, published)
+            .collect()
     } else {
-        (Vec::new(), Vec::new())
+        Vec::new()
     };
-    let (mut conflicts, mut panel, mut assignments, mut draw, mut review_summary) = (Vec::new(), Vec::new(), Vec::new(), None, String::new());
+    let (mut conflicts, mut panel, mut assignments, mut draw, mut review_summary) =
+        (Vec::new(), Vec::new(), Vec::new(), None, String::new());
     if staff || me.role() == Role::Leader {
         conflicts = state
             .store
@@ -412,7 +417,10 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
             .await?
             .into_iter()
             .map(|m| PanelRow {
-                load: all.iter().filter(|a| a.person_id == m.person_id && matches!(a.status.as_str(), "assigned" | "submitted")).count(),
+                load: all
+                    .iter()
+                    .filter(|a| a.person_id == m.person_id && matches!(a.status.as_str(), "assigned" | "submitted"))
+                    .count(),
                 person_id: m.person_id,
                 name: m.name,
                 position: m.position,
@@ -447,7 +455,10 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
             vec![
                 (t(lang, "draw.seed_source").to_owned(), d.seed_source),
                 (t(lang, "draw.seed").to_owned(), d.seed),
-                (t(lang, "draw.pool").to_owned(), tf(lang, "draw.pool_text", &[("size", d.pool_size.to_string()), ("digest", d.pool_digest)])),
+                (
+                    t(lang, "draw.pool").to_owned(),
+                    tf(lang, "draw.pool_text", &[("size", d.pool_size.to_string()), ("digest", d.pool_digest)]),
+                ),
                 (t(lang, "draw.drawn").to_owned(), d.size.to_string()),
                 (t(lang, "draw.by").to_owned(), d.created_by),
             ]
@@ -463,7 +474,6 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
         status_code: call.status.as_str().to_owned(),
         challenge: call.kind == gaodi_domain::project::lifecycle::CallKind::Challenge,
         challenges,
-        published,
         staff,
         applicant: may_apply(me) && call.status == gaodi_domain::project::lifecycle::CallStatus::Open,
         rows,
@@ -504,15 +514,26 @@ struct StatusForm {
     action: String,
 }
 
-async fn call_status(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<StatusForm>) -> AppResult<Response> {
+async fn call_status(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> AppResult<Response> {
     let action = CallAction::parse(&f.action).ok_or_else(|| AppError::bad_request("error.bad_body"))?;
     let actor = me.actor();
-    call_do(&state, &me, id, || async { state.store.call_action(&actor, id, action).await.map(|_| ()).map_err(Into::into) }).await
+    call_do(&state, &me, id, || async {
+        state.store.call_action(&actor, id, action).await.map(|_| ()).map_err(Into::into)
+    })
+    .await
 }
 
 async fn call_screen(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
     let actor = me.actor();
-    call_do(&state, &me, id, || async { state.store.screen_call(&actor, id, today()).await.map(|_| ()).map_err(Into::into) }).await
+    call_do(&state, &me, id, || async {
+        state.store.screen_call(&actor, id, today()).await.map(|_| ()).map_err(Into::into)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -520,7 +541,12 @@ struct DrawForm {
     seed_source: String,
 }
 
-async fn call_draw(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<DrawForm>) -> AppResult<Response> {
+async fn call_draw(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<DrawForm>,
+) -> AppResult<Response> {
     let actor = me.actor();
     call_do(&state, &me, id, || async {
         state.store.draw_panel(&actor, id, &f.seed_source, today()).await.map(|_| ()).map_err(Into::into)
@@ -530,7 +556,10 @@ async fn call_draw(State(state): State<AppState>, me: Me, Path(id): Path<i64>, F
 
 async fn call_assign(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
     let actor = me.actor();
-    call_do(&state, &me, id, || async { state.store.assign_reviews(&actor, id, today()).await.map(|_| ()).map_err(Into::into) }).await
+    call_do(&state, &me, id, || async {
+        state.store.assign_reviews(&actor, id, today()).await.map(|_| ()).map_err(Into::into)
+    })
+    .await
 }
 
 async fn call_rank(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
@@ -540,7 +569,10 @@ async fn call_rank(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -
 
 async fn call_remind(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
     let actor = me.actor();
-    call_do(&state, &me, id, || async { state.store.remind_overdue(&actor, id, today()).await.map(|_| ()).map_err(Into::into) }).await
+    call_do(&state, &me, id, || async {
+        state.store.remind_overdue(&actor, id, today()).await.map(|_| ()).map_err(Into::into)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -549,9 +581,17 @@ struct ReasonForm {
     reason: String,
 }
 
-async fn conflict_dismiss(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<CallReasonForm>) -> AppResult<Response> {
+async fn conflict_dismiss(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<CallReasonForm>,
+) -> AppResult<Response> {
     let actor = me.actor();
-    call_do(&state, &me, f.call_id, || async { state.store.dismiss_conflict(&actor, id, &f.reason).await.map_err(Into::into) }).await
+    call_do(&state, &me, f.call_id, || async {
+        state.store.dismiss_conflict(&actor, id, &f.reason).await.map_err(Into::into)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -574,10 +614,17 @@ async fn panel_replace(
     .await
 }
 
-async fn assignment_reassign(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<CallReasonForm>) -> AppResult<Response> {
+async fn assignment_reassign(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<CallReasonForm>,
+) -> AppResult<Response> {
     let actor = me.actor();
-    call_do(&state, &me, f.call_id, || async { state.store.reassign(&actor, id, &f.reason, today()).await.map(|_| ()).map_err(Into::into) })
-        .await
+    call_do(&state, &me, f.call_id, || async {
+        state.store.reassign(&actor, id, &f.reason, today()).await.map(|_| ()).map_err(Into::into)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -587,7 +634,12 @@ struct ChallengeForm {
     budget_wan: String,
 }
 
-async fn challenge_propose(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<ChallengeForm>) -> AppResult<Response> {
+async fn challenge_propose(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<ChallengeForm>,
+) -> AppResult<Response> {
     let org = match me.scope() {
         gaodi_domain::access::Scope::Organisation { organisation_id } => organisation_id,
         _ => return Err(AppError::forbidden()),
@@ -618,7 +670,12 @@ struct VetForm {
     note: String,
 }
 
-async fn challenge_vet(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<VetForm>) -> AppResult<Response> {
+async fn challenge_vet(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<VetForm>,
+) -> AppResult<Response> {
     let actor = me.actor();
     call_do(&state, &me, f.call_id, || async {
         state.store.vet_challenge(&actor, id, f.decision == "publish", &f.note).await.map(|_| ()).map_err(Into::into)
@@ -720,7 +777,9 @@ async fn form_page(
         })
         .filter(|s: &SectionView| !s.fields.is_empty())
         .collect();
-    let c = chrome(me, &action).crumb(t(lang, "projects.calls"), "/calls").crumb(call.code.clone(), &format!("/calls/{call_id}"));
+    let c = chrome(me, &action)
+        .crumb(t(lang, "projects.calls"), "/calls")
+        .crumb(call.code.clone(), &format!("/calls/{call_id}"));
     html(&ApplicationForm {
         c,
         action,
@@ -744,7 +803,11 @@ fn new_application(body: &ApplicationFormBody, organisation_id: i64) -> AppResul
         lead_person_id: None,
         lead_name: body.lead_name.clone(),
         title: body.title.clone(),
-        requested_fen: if body.requested_wan.trim().is_empty() { 0 } else { wan_to_fen(&body.requested_wan, "requested_wan")? },
+        requested_fen: if body.requested_wan.trim().is_empty() {
+            0
+        } else {
+            wan_to_fen(&body.requested_wan, "requested_wan")?
+        },
         answers,
         members: Vec::new(),
         partners: Vec::new(),
@@ -763,7 +826,12 @@ async fn apply_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>) 
     form_page(&state, &me, id, format!("/calls/{id}/apply"), &ApplicationFormBody::default(), None).await
 }
 
-async fn apply_save(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(body): Form<ApplicationFormBody>) -> AppResult<Response> {
+async fn apply_save(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(body): Form<ApplicationFormBody>,
+) -> AppResult<Response> {
     let org = own_organisation(&me)?;
     let result = async {
         let new = new_application(&body, org)?;
@@ -785,14 +853,20 @@ async fn edit_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -
     let body = ApplicationFormBody {
         title: a.title.clone(),
         lead_name: a.lead_name.clone(),
-        requested_wan: gaodi_domain::money::Money::from_fen(a.requested_fen).to_exact_string(gaodi_domain::money::Unit::WanYuan),
+        requested_wan: gaodi_domain::money::Money::from_fen(a.requested_fen)
+            .to_exact_string(gaodi_domain::money::Unit::WanYuan),
         challenge_id: a.challenge_id.map(|c| c.to_string()).unwrap_or_default(),
         answers: a.answers.clone(),
     };
     form_page(&state, &me, a.call_id, format!("/applications/{id}/edit"), &body, None).await
 }
 
-async fn edit_save(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(body): Form<ApplicationFormBody>) -> AppResult<Response> {
+async fn edit_save(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(body): Form<ApplicationFormBody>,
+) -> AppResult<Response> {
     let org = own_organisation(&me)?;
     let a = state.store.application(&me.scope(), id).await?;
     let result = async {
@@ -864,7 +938,10 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
     }
     if let Some(ch) = a.challenge_id {
         let c = state.store.challenge(ch).await?;
-        facts.push((t(lang, "application.challenge").to_owned(), format!("{} — {}", c.title, c.demand_organisation_name)));
+        facts.push((
+            t(lang, "application.challenge").to_owned(),
+            format!("{} — {}", c.title, c.demand_organisation_name),
+        ));
     }
     let answers = call
         .form
@@ -893,7 +970,9 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
         .unwrap_or_default();
     let mut actions: Vec<(&'static str, String, bool)> = Vec::new();
     let can = |act: ApplicationAction| a.status.apply(act).is_ok();
-    let mut push = |act: ApplicationAction, reason: bool| actions.push((act.as_str(), t(lang, &format!("application.do_{}", act.as_str())).to_owned(), reason));
+    let mut push = |act: ApplicationAction, reason: bool| {
+        actions.push((act.as_str(), t(lang, &format!("application.do_{}", act.as_str())).to_owned(), reason))
+    };
     if own || me.role() == Role::Admin {
         if can(ApplicationAction::Submit) {
             push(ApplicationAction::Submit, false);
@@ -927,12 +1006,17 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
         Vec::new()
     };
     let decision = state.store.decision_minutes(id).await?.map(|(outcome, granted, minutes)| {
-        let outcome = ApplicationStatus::parse(&outcome).map_or(outcome.clone(), |s| pick(lang, s.name_zh(), s.name_en()).to_owned());
+        let outcome = ApplicationStatus::parse(&outcome)
+            .map_or(outcome.clone(), |s| pick(lang, s.name_zh(), s.name_en()).to_owned());
         format!("{outcome}{} — {minutes}", granted.map(|g| format!(" · {}", fen_to_wan(g))).unwrap_or_default())
     });
     let project = state
         .store
-        .projects(&gaodi_domain::access::Scope::All, &ProjectFilter { call_id: Some(a.call_id), ..Default::default() }, today())
+        .projects(
+            &gaodi_domain::access::Scope::All,
+            &ProjectFilter { call_id: Some(a.call_id), ..Default::default() },
+            today(),
+        )
         .await?
         .into_iter()
         .find(|p| p.application_id == id)
@@ -966,7 +1050,12 @@ struct StepForm {
     reason: String,
 }
 
-async fn application_step(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<StepForm>) -> AppResult<Response> {
+async fn application_step(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<StepForm>,
+) -> AppResult<Response> {
     let action = ApplicationAction::parse(&f.action).ok_or_else(|| AppError::bad_request("error.bad_body"))?;
     let allowed = match action {
         ApplicationAction::Submit | ApplicationAction::Withdraw => may_apply(&me),
@@ -997,7 +1086,12 @@ struct DecideForm {
     minutes: String,
 }
 
-async fn application_decide(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> AppResult<Response> {
+async fn application_decide(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> AppResult<Response> {
     require_staff(&me)?;
     let result = async {
         let approve = f.outcome == "approve";
@@ -1006,7 +1100,11 @@ async fn application_decide(State(state): State<AppState>, me: Me, Path(id): Pat
             granted_fen: if approve { wan_to_fen(&f.granted_wan, "granted_wan")? } else { 0 },
             minutes: f.minutes.clone(),
             decided_on: today(),
-            months: if approve { f.months.trim().parse().map_err(|_| AppError::invalid("decision.months", Vec::new(), "months"))? } else { 0 },
+            months: if approve {
+                f.months.trim().parse().map_err(|_| AppError::invalid("decision.months", Vec::new(), "months"))?
+            } else {
+                0
+            },
         };
         state.store.decide(&me.actor(), id, &d).await.map_err(AppError::from)
     }
@@ -1139,7 +1237,8 @@ async fn render_review(state: &AppState, me: &Me, id: i64, error: Option<String>
             value: String::new(),
         })
         .collect();
-    let c = chrome(me, &format!("/reviews/{id}")).crumb(t(lang, "nav.reviews"), "/reviews").crumb(app.title.clone(), "");
+    let c =
+        chrome(me, &format!("/reviews/{id}")).crumb(t(lang, "nav.reviews"), "/reviews").crumb(app.title.clone(), "");
     html(&ReviewPage {
         c,
         id,
@@ -1164,13 +1263,21 @@ struct ReviewForm {
     rest: BTreeMap<String, String>,
 }
 
-async fn review_submit(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<ReviewForm>) -> AppResult<Response> {
+async fn review_submit(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<ReviewForm>,
+) -> AppResult<Response> {
     let person = expert_person(&state, &me).await?;
     let result = async {
         let mut scores = Vec::new();
         for i in 0.. {
             let Some(v) = f.rest.get(&format!("score_{i}")) else { break };
-            let s = v.trim().parse::<i64>().map_err(|_| AppError::invalid("review.score_not_number", vec![("value", v.clone())], "scores"))?;
+            let s = v
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::invalid("review.score_not_number", vec![("value", v.clone())], "scores"))?;
             scores.push(s);
         }
         state
@@ -1189,7 +1296,12 @@ async fn review_submit(State(state): State<AppState>, me: Me, Path(id): Path<i64
     }
 }
 
-async fn review_declare(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> AppResult<Response> {
+async fn review_declare(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> AppResult<Response> {
     let person = expert_person(&state, &me).await?;
     match state.store.declare_conflict(&me.actor(), id, person, &f.reason).await {
         Ok(()) => Ok(see_other("/reviews")),
@@ -1325,10 +1437,16 @@ async fn render_project(state: &AppState, me: &Me, id: i64, error: Option<String
     }
     if let Some(r) = &p.midterm_result {
         let r = MidtermResult::parse(r).map_or(r.clone(), |m| pick(lang, m.name_zh(), m.name_en()).to_owned());
-        facts.push((t(lang, "project.midterm").to_owned(), format!("{r} — {}", p.midterm_note.clone().unwrap_or_default())));
+        facts.push((
+            t(lang, "project.midterm").to_owned(),
+            format!("{r} — {}", p.midterm_note.clone().unwrap_or_default()),
+        ));
     }
     if let Some(n) = &p.acceptance_note {
-        facts.push((t(lang, "project.acceptance").to_owned(), format!("{} — {n}", p.acceptance_on.map(|d| tr.date(d)).unwrap_or_default())));
+        facts.push((
+            t(lang, "project.acceptance").to_owned(),
+            format!("{} — {n}", p.acceptance_on.map(|d| tr.date(d)).unwrap_or_default()),
+        ));
     }
     let milestones = state
         .store
@@ -1365,7 +1483,8 @@ async fn render_project(state: &AppState, me: &Me, id: i64, error: Option<String
         })
         .collect();
     let own = matches!(me.scope(), gaodi_domain::access::Scope::Organisation { organisation_id } if organisation_id == p.organisation_id);
-    let c = chrome(me, &format!("/projects/{id}")).crumb(t(lang, "nav.projects"), "/projects").crumb(p.code.clone(), "");
+    let c =
+        chrome(me, &format!("/projects/{id}")).crumb(t(lang, "nav.projects"), "/projects").crumb(p.code.clone(), "");
     html(&ProjectPage {
         c,
         id,
@@ -1413,7 +1532,12 @@ struct AgreementForm {
     agreement_no: String,
 }
 
-async fn project_agreement(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<AgreementForm>) -> AppResult<Response> {
+async fn project_agreement(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<AgreementForm>,
+) -> AppResult<Response> {
     require_staff(&me)?;
     let actor = me.actor();
     project_do(&state, &me, id, || async {
@@ -1429,12 +1553,19 @@ struct MidtermForm {
     note: String,
 }
 
-async fn project_midterm(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<MidtermForm>) -> AppResult<Response> {
+async fn project_midterm(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<MidtermForm>,
+) -> AppResult<Response> {
     require_staff(&me)?;
     let result = MidtermResult::parse(&f.result).ok_or_else(|| AppError::bad_request("error.bad_body"))?;
     let actor = me.actor();
-    project_do(&state, &me, id, || async { state.store.midterm(&actor, id, result, &f.note, today()).await.map(|_| ()).map_err(Into::into) })
-        .await
+    project_do(&state, &me, id, || async {
+        state.store.midterm(&actor, id, result, &f.note, today()).await.map(|_| ()).map_err(Into::into)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -1444,14 +1575,24 @@ struct AcceptanceForm {
     note: String,
 }
 
-async fn project_acceptance(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<AcceptanceForm>) -> AppResult<Response> {
+async fn project_acceptance(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<AcceptanceForm>,
+) -> AppResult<Response> {
     let demand = demand_side_of(&state, &me, id).await?;
     if demand.is_none() {
         require_staff(&me)?;
     }
     let actor = me.actor();
     project_do(&state, &me, id, || async {
-        state.store.accept_project(&actor, id, f.result == "passed", &f.note, demand, today()).await.map(|_| ()).map_err(Into::into)
+        state
+            .store
+            .accept_project(&actor, id, f.result == "passed", &f.note, demand, today())
+            .await
+            .map(|_| ())
+            .map_err(Into::into)
     })
     .await
 }
@@ -1467,7 +1608,12 @@ struct ChangeForm {
     new_end_on: String,
 }
 
-async fn change_request(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<ChangeForm>) -> AppResult<Response> {
+async fn change_request(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<ChangeForm>,
+) -> AppResult<Response> {
     own_organisation(&me)?;
     let actor = me.actor();
     project_do(&state, &me, id, || async {
@@ -1475,8 +1621,16 @@ async fn change_request(State(state): State<AppState>, me: Me, Path(id): Path<i6
         let req = ChangeRequest {
             kind,
             reason: f.reason.clone(),
-            new_budget_fen: if kind == ChangeKind::Budget { Some(wan_to_fen(&f.new_budget_wan, "new_budget_wan")?) } else { None },
-            new_end_on: if kind == ChangeKind::Extension { Some(parse_date(&f.new_end_on, "new_end_on")?) } else { None },
+            new_budget_fen: if kind == ChangeKind::Budget {
+                Some(wan_to_fen(&f.new_budget_wan, "new_budget_wan")?)
+            } else {
+                None
+            },
+            new_end_on: if kind == ChangeKind::Extension {
+                Some(parse_date(&f.new_end_on, "new_end_on")?)
+            } else {
+                None
+            },
         };
         state.store.request_change(&actor, &me.scope(), id, &req, today()).await.map(|_| ()).map_err(Into::into)
     })
@@ -1491,11 +1645,21 @@ struct DecisionForm {
     note: String,
 }
 
-async fn change_decide(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<DecisionForm>) -> AppResult<Response> {
+async fn change_decide(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<DecisionForm>,
+) -> AppResult<Response> {
     require_staff(&me)?;
     let actor = me.actor();
     project_do(&state, &me, f.project_id, || async {
-        state.store.decide_change(&actor, id, f.decision == "grant", &f.note, today()).await.map(|_| ()).map_err(Into::into)
+        state
+            .store
+            .decide_change(&actor, id, f.decision == "grant", &f.note, today())
+            .await
+            .map(|_| ())
+            .map_err(Into::into)
     })
     .await
 }
@@ -1507,7 +1671,12 @@ struct ReportForm {
     report: String,
 }
 
-async fn milestone_submit(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<ReportForm>) -> AppResult<Response> {
+async fn milestone_submit(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<ReportForm>,
+) -> AppResult<Response> {
     own_organisation(&me)?;
     let actor = me.actor();
     project_do(&state, &me, f.project_id, || async {
@@ -1516,7 +1685,12 @@ async fn milestone_submit(State(state): State<AppState>, me: Me, Path(id): Path<
     .await
 }
 
-async fn milestone_decide(State(state): State<AppState>, me: Me, Path(id): Path<i64>, Form(f): Form<DecisionForm>) -> AppResult<Response> {
+async fn milestone_decide(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<DecisionForm>,
+) -> AppResult<Response> {
     require_staff(&me)?;
     let actor = me.actor();
     project_do(&state, &me, f.project_id, || async {
