@@ -89,7 +89,11 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     let (s, e) =
         json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await)
             .await;
-    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("application.call_not_open")), "a draft call takes no applications");
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("application.call_not_open")),
+        "a draft call takes no applications"
+    );
     admin.send("post", &format!("/api/v1/calls/{call_id}/status"), Some(json!({"action": "open"}))).await;
 
     // The enterprise applies for its own firm only; a bad amount names the field.
@@ -113,7 +117,11 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     let (s, e) =
         json_of(enterprise.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body.clone())).await)
             .await;
-    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("application.per_lead")), "one application per lead per call");
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("application.per_lead")),
+        "one application per lead per call"
+    );
     // A second applicant (admin on its behalf) that the district never endorses.
     let (_, b) = json_of(admin.send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(other)).await).await;
     let other_id = b["application_id"].as_i64().unwrap();

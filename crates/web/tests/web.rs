@@ -4,6 +4,7 @@
 mod common;
 
 use common::{spawn_app, uscc, TestApp, PASSWORD, USERS};
+use gaodi_domain::access::Scope;
 use gaodi_web::api::routes;
 use serde_json::{json, Value};
 
@@ -22,6 +23,10 @@ struct Fixtures {
     contract: i64,
     loan: i64,
     event: i64,
+    /// An open call, a draft application of 荷塘测试企业 to it, and a project of the same firm.
+    call: i64,
+    application: i64,
+    project: i64,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -77,7 +82,55 @@ async fn fixtures(app: &TestApp) -> Fixtures {
             .await;
     let loan = activity("/api/v1/loans", activity_body("post", "/api/v1/loans", 99).unwrap(), "loan_id").await;
     let event = activity("/api/v1/events", activity_body("post", "/api/v1/events", 99).unwrap(), "st_event_id").await;
-    Fixtures { victim, tier, platform, person, award, contract, loan, event }
+    let (call, application, project) = project_fixtures(app).await;
+    Fixtures { victim, tier, platform, person, award, contract, loan, event, call, application, project }
+}
+
+fn call_body(code: &str) -> Value {
+    json!({
+        "code": code, "title": "矩阵批次", "programme": "株洲市重点研发计划", "level": "municipal", "kind": "ordinary",
+        "budget_fen": 100_000_000, "opens_on": "2020-01-01", "closes_at": "2099-12-31T17:00:00Z", "grace_minutes": 0,
+        "eligibility": null, "max_per_lead": 5, "max_concurrent": null, "per_application": 3, "max_per_expert": 5,
+        "panel_size": 5, "conflict_years": 3, "industry_min": 0, "expert_fields": "",
+        "form": gaodi_domain::project::form::FormTemplate::standard(),
+        "review": gaodi_domain::project::review::ReviewTemplate::standard(), "region_code": "430200"
+    })
+}
+
+fn application_body(n: usize) -> Value {
+    json!({"organisation_id": 1, "title": format!("矩阵申报{n}"), "lead_name": "矩阵", "requested_fen": 100,
+           "answers": {"summary": "矩阵", "field": "新材料", "start_on": "2021-07-01", "months": "12", "own_funds": "1"}})
+}
+
+/// An open call with a draft application of 荷塘测试企业, and a project of the same firm
+/// (a second application taken through screening and approval in the store).
+async fn project_fixtures(app: &TestApp) -> (i64, i64, i64) {
+    use gaodi_domain::project::lifecycle::ApplicationAction as A;
+    let admin = app.api("admin");
+    let call = json_of(admin.send("post", "/api/v1/calls", Some(call_body("MATRIX"))).await).await["call_id"]
+        .as_i64()
+        .unwrap();
+    admin.send("post", &format!("/api/v1/calls/{call}/status"), Some(json!({"action": "open"}))).await;
+    let path = format!("/api/v1/calls/{call}/applications");
+    let application =
+        json_of(admin.send("post", &path, Some(application_body(100))).await).await["application_id"].as_i64().unwrap();
+    let funded =
+        json_of(admin.send("post", &path, Some(application_body(101))).await).await["application_id"].as_i64().unwrap();
+    let (actor, all, now) = (gaodi_store::Actor::system("test"), Scope::All, gaodi_store::now());
+    for a in [A::Submit, A::Endorse] {
+        app.store.application_action(&actor, &all, funded, a, None, now).await.unwrap();
+    }
+    app.store.screen_call(&actor, call, now.date()).await.unwrap();
+    app.store.application_action(&actor, &all, funded, A::StartReview, None, now).await.unwrap();
+    let d = gaodi_store::project_follow::Decision {
+        approve: true,
+        granted_fen: 1_000_000,
+        minutes: "矩阵".into(),
+        decided_on: now.date(),
+        months: 12,
+    };
+    let project = app.store.decide(&actor, funded, &d).await.unwrap().unwrap().project_id;
+    (call, application, project)
 }
 
 /// A path with its placeholders filled for the route-by-role test.
@@ -98,6 +151,12 @@ fn concrete(app: &TestApp, path: &str, f: &Fixtures) -> String {
         f.loan
     } else if path.starts_with("/api/v1/events") {
         f.event
+    } else if path.starts_with("/api/v1/calls") {
+        f.call
+    } else if path.starts_with("/api/v1/applications") {
+        f.application
+    } else if path.starts_with("/api/v1/projects") {
+        f.project
     } else {
         f.victim
     };
@@ -135,6 +194,12 @@ fn body_for(method: &str, path: &str, n: usize) -> Option<Value> {
         ("post", "/api/v1/people/{id}/roles") => {
             Some(json!({"kind": "applicant", "valid_from": format!("2021-01-0{}", n + 1)}))
         }
+        ("post", "/api/v1/calls") => Some(call_body(&format!("MATRIX-{n}"))),
+        ("post", "/api/v1/calls/{id}/status") => Some(json!({"action": "open"})),
+        ("post", "/api/v1/calls/{id}/draw") => Some(json!({"seed_source": "matrix"})),
+        ("post", "/api/v1/calls/{id}/applications") => Some(application_body(n)),
+        ("post", "/api/v1/applications/{id}/action") => Some(json!({"action": "submit"})),
+        ("post", "/api/v1/applications/{id}/decision") => Some(json!({"approve": false, "minutes": "矩阵"})),
         _ => activity_body(method, path, n),
     }
 }
@@ -192,6 +257,8 @@ async fn every_api_route_as_every_role() {
                 "/api/v1/contracts/{id}",
                 "/api/v1/loans/{id}",
                 "/api/v1/events/{id}",
+                "/api/v1/applications/{id}",
+                "/api/v1/projects/{id}",
             ]
             .iter()
             .any(|p| r.path.starts_with(p));
@@ -242,6 +309,7 @@ async fn every_route_refuses_anonymous_callers() {
 #[tokio::test]
 async fn every_page_as_every_role() {
     let app = spawn_app().await;
+    let fx = fixtures(&app).await;
     let victim = app.ids["expert"];
     let admin_only = ["admin"];
     let readers = ["admin", "city", "district", "enterprise", "leader"];
@@ -263,6 +331,13 @@ async fn every_page_as_every_role() {
         ("post", format!("/system/users/{victim}/enable"), &admin_only),
         ("post", "/system/audit/verify".into(), &admin_only),
         ("get", "/cultivation".into(), &pool_readers),
+        ("get", "/calls".into(), &[]),
+        ("get", format!("/calls/{}", fx.call), &[]),
+        ("get", format!("/applications/{}", fx.application), &readers),
+        ("get", "/projects".into(), &readers),
+        ("get", format!("/projects/{}", fx.project), &readers),
+        ("get", "/reviews".into(), &["expert"]),
+        ("post", format!("/calls/{}/screen", fx.call), &["admin", "city"]),
     ];
     for (user, _) in USERS {
         let b = app.browser();

@@ -1131,14 +1131,20 @@ struct ReviewsPage {
 }
 
 async fn reviews_page(State(state): State<AppState>, me: Me) -> AppResult<Response> {
-    let person = expert_person(&state, &me).await?;
+    // An expert login not yet linked to the pool sees why the list is empty.
+    let (person, flash) = match expert_person(&state, &me).await {
+        Ok(p) => (Some(p), None),
+        Err(e) if e.code == "review.no_person" => (None, Some(message(me.lang, &e))),
+        Err(e) => return Err(e),
+    };
     let lang = me.lang;
     let tr = Tr(lang);
     let day = today();
-    let rows = state
-        .store
-        .assignments(None, Some(person))
-        .await?
+    let list = match person {
+        Some(p) => state.store.assignments(None, Some(p)).await?,
+        None => Vec::new(),
+    };
+    let rows = list
         .into_iter()
         .map(|a| AssignmentRow {
             id: a.review_assignment_id,
@@ -1151,7 +1157,7 @@ async fn reviews_page(State(state): State<AppState>, me: Me) -> AppResult<Respon
             overall: a.overall_e4.map(score_text).unwrap_or_default(),
         })
         .collect();
-    let c = chrome(&me, "/reviews").crumb(t(lang, "nav.reviews"), "");
+    let c = Chrome { flash, ..chrome(&me, "/reviews").crumb(t(lang, "nav.reviews"), "") };
     html(&ReviewsPage { c, rows })
 }
 
