@@ -435,7 +435,13 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
         external.push((call_id, rows));
     }
     for (call_id, rows) in &external {
+        for action in [CallAction::Open, CallAction::Close] {
+            store.call_action(actor, *call_id, action).await?;
+        }
         store.record_external_applications(actor, *call_id, rows).await?;
+        for action in [CallAction::StartReview, CallAction::Decide] {
+            store.call_action(actor, *call_id, action).await?;
+        }
     }
 
     // ---- the open 2022 call with its small 先进储能 pool --------------------------------

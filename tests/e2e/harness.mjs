@@ -343,7 +343,7 @@ export async function waitForPath(page, pathname, { search } = {}) {
   );
 }
 
-/** Logs a demo account in with its one-time password and sets a new one (the forced change). */
+/** Logs a demo account in with its one-time password and sets a new one (the forced change); returns it. */
 export async function loginFirstTime(page, account) {
   await page.goto('/login');
   await page.locator('#username').fill(account.username);
@@ -355,6 +355,16 @@ export async function loginFirstTime(page, account) {
   await page.locator('#new-password').fill(pw);
   await page.locator('#confirm-password').fill(pw);
   await page.locator('#password-submit').click();
+  await waitForPath(page, '/');
+  return pw;
+}
+
+/** Logs in with a password already chosen (after `loginFirstTime`). */
+export async function login(page, username, password) {
+  await page.goto('/login');
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.locator('#login-submit').click();
   await waitForPath(page, '/');
 }
 

@@ -80,5 +80,14 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>, StoreError> {
         }
         out.push(DemoAccount { username: name.to_owned(), password, role });
     }
+    // The demo expert reviews as 陈明远, a member of the open call's pool.
+    let on = time::Date::from_calendar_date(2022, time::Month::June, 1).expect("a valid date");
+    let expert = store.user_by_name("expert").await?;
+    if store.user_person(expert.user_id).await?.is_none() {
+        if let Some(p) = store.expert_pool(on).await?.into_iter().find(|p| p.name == gaodi_demo::projects::DEMO_EXPERT)
+        {
+            store.link_user_person(&actor, expert.user_id, p.person_id).await?;
+        }
+    }
     Ok(out)
 }
