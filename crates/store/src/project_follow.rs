@@ -538,12 +538,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(self
-            .changes(project_id)
-            .await?
-            .into_iter()
-            .find(|c| c.project_change_id == id)
-            .ok_or(StoreError::NotFound)?)
+        self.changes(project_id).await?.into_iter().find(|c| c.project_change_id == id).ok_or(StoreError::NotFound)
     }
 
     /// Staff grant (applying it) or refuse a change request.

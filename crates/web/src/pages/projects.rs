@@ -640,10 +640,7 @@ async fn challenge_propose(
     Path(id): Path<i64>,
     Form(f): Form<ChallengeForm>,
 ) -> AppResult<Response> {
-    let org = match me.scope() {
-        gaodi_domain::access::Scope::Organisation { organisation_id } => organisation_id,
-        _ => return Err(AppError::forbidden()),
-    };
+    let org = own_organisation(&me)?;
     let result = async {
         let new = gaodi_store::project::NewChallenge {
             title: f.title.clone(),
@@ -971,7 +968,7 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
     let mut actions: Vec<(&'static str, String, bool)> = Vec::new();
     let can = |act: ApplicationAction| a.status.apply(act).is_ok();
     let mut push = |act: ApplicationAction, reason: bool| {
-        actions.push((act.as_str(), t(lang, &format!("application.do_{}", act.as_str())).to_owned(), reason))
+        actions.push((act.as_str(), t(lang, &format!("application.do_{}", act.as_str())).to_owned(), reason));
     };
     if own || me.role() == Role::Admin {
         if can(ApplicationAction::Submit) {
