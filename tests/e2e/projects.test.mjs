@@ -51,6 +51,14 @@ describe('gaodi projects', () => {
       await page.waitForURL((u) => /^\/applications\/\d+$/.test(u.pathname));
       const appPath = new URL(page.url()).pathname;
       assert.match(await page.locator('#application-facts').innerText(), /草稿/);
+      // The proposal as an attachment: a Word file is refused with the reason, a PDF is kept.
+      const upload = page.locator('form.attachment-form');
+      await page.locator('#file-proposal').setInputFiles({ name: '申报书.docx', mimeType: 'application/octet-stream', buffer: Buffer.from('PK') });
+      await page.locator('#upload-proposal').click();
+      assert.match(await upload.locator('.error').innerText(), /申报书\.docx.*类型不允许/);
+      await page.locator('#file-proposal').setInputFiles({ name: '申报书.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 e2e') });
+      await Promise.all([page.waitForEvent('load'), page.locator('#upload-proposal').click()]);
+      assert.match(await page.locator('#attachments').innerText(), /申报书\.pdf/);
       await page.locator('#do-submit').click();
       await waitForPath(page, appPath);
       assert.match(await page.locator('#application-facts').innerText(), /已提交/);

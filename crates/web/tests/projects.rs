@@ -348,3 +348,81 @@ async fn submissions_close_with_the_deadline_and_its_grace_period() {
     let (_, a) = json_of(app.api("enterprise").get(&format!("/api/v1/applications/{late}")).await).await;
     assert_eq!(a["status"], "draft");
 }
+
+#[tokio::test]
+async fn attachments_are_checked_and_stay_inside_the_scope() {
+    let app = spawn_app().await;
+    let admin = app.api("admin");
+    let (_, call) =
+        json_of(admin.send("post", "/api/v1/calls", Some(call_body("ZZ-FILES", "2099-12-31T17:00:00Z"))).await).await;
+    let call_id = call["call_id"].as_i64().unwrap();
+    admin.send("post", &format!("/api/v1/calls/{call_id}/status"), Some(json!({"action": "open"}))).await;
+    let body = json!({"organisation_id": app.org_hetang, "title": "附件", "lead_name": "王工", "requested_fen": 0, "answers": answers()});
+    let (_, a) =
+        json_of(app.api("enterprise").send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body)).await)
+            .await;
+    let id = a["application_id"].as_i64().unwrap();
+    let ent = app.api("enterprise");
+    let (s, e) = json_of(
+        ent.send_bytes(&format!("/api/v1/applications/{id}/attachments/proposal?name=申报书.docx"), b"x".to_vec())
+            .await,
+    )
+    .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("form.file_type")), "{e}");
+    let (s, e) = json_of(
+        ent.send_bytes(&format!("/api/v1/applications/{id}/attachments/summary?name=a.pdf"), b"x".to_vec()).await,
+    )
+    .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("form.unknown_field")), "{e}");
+    let pdf = b"%PDF-1.4 demo".to_vec();
+    let (s, info) = json_of(
+        ent.send_bytes(&format!("/api/v1/applications/{id}/attachments/proposal?name=申报书.pdf"), pdf.clone()).await,
+    )
+    .await;
+    assert_eq!(s, 201, "{info}");
+    let aid = info["attachment_id"].as_i64().unwrap();
+    let got = ent.get(&format!("/api/v1/applications/{id}/files/{aid}")).await;
+    assert_eq!(got.status(), 200);
+    assert!(got.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"));
+    assert_eq!(got.bytes().await.unwrap().to_vec(), pdf);
+    // The applicant's district reads it; a submitted application takes no new files.
+    assert_eq!(app.api("district").get(&format!("/api/v1/applications/{id}/files/{aid}")).await.status(), 200);
+    app.store
+        .application_action(
+            &Actor::system("test"),
+            &Scope::All,
+            id,
+            gaodi_domain::project::lifecycle::ApplicationAction::Submit,
+            None,
+            gaodi_store::now(),
+        )
+        .await
+        .unwrap();
+    let (s, e) =
+        json_of(ent.send_bytes(&format!("/api/v1/applications/{id}/attachments/proposal?name=b.pdf"), pdf).await).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("application.not_editable")), "{e}");
+    let lusong = app
+        .store
+        .create_user(
+            &Actor::system("test"),
+            &gaodi_store::user::NewUser {
+                username: gaodi_domain::access::Username::parse("lusong").unwrap(),
+                display_name: "芦淞".into(),
+                role: gaodi_domain::access::Role::DistrictStaff,
+                regions: vec![RegionCode::parse("430203").unwrap()],
+                organisation_id: None,
+            },
+            common::PASSWORD,
+        )
+        .await
+        .unwrap();
+    app.store.set_password(&Actor::system("test"), lusong.user_id, common::PASSWORD, false, None).await.unwrap();
+    let token = app.store.create_api_token(&Actor::system("test"), lusong.user_id, "t").await.unwrap();
+    let res = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/applications/{id}/files/{aid}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "outside the district's scope");
+}

@@ -27,6 +27,7 @@ struct Fixtures {
     call: i64,
     application: i64,
     project: i64,
+    attachment: i64,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -83,7 +84,18 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let loan = activity("/api/v1/loans", activity_body("post", "/api/v1/loans", 99).unwrap(), "loan_id").await;
     let event = activity("/api/v1/events", activity_body("post", "/api/v1/events", 99).unwrap(), "st_event_id").await;
     let (call, application, project) = project_fixtures(app).await;
-    Fixtures { victim, tier, platform, person, award, contract, loan, event, call, application, project }
+    let attachment = json_of(
+        app.api("admin")
+            .send_bytes(
+                &format!("/api/v1/applications/{application}/attachments/proposal?name=p.pdf"),
+                b"%PDF-1.4".to_vec(),
+            )
+            .await,
+    )
+    .await["attachment_id"]
+        .as_i64()
+        .unwrap();
+    Fixtures { victim, tier, platform, person, award, contract, loan, event, call, application, project, attachment }
 }
 
 fn call_body(code: &str) -> Value {
@@ -164,6 +176,8 @@ fn concrete(app: &TestApp, path: &str, f: &Fixtures) -> String {
         .replace("{kind}", "organisation")
         .replace("{indicator}", "hte_count")
         .replace("{year}", "2021")
+        .replace("{field}", "proposal")
+        .replace("{attachment}", &f.attachment.to_string())
         .replace("{id}", &id.to_string())
 }
 

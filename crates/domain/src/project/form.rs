@@ -117,7 +117,8 @@ impl FormTemplate {
                     title_en: "Attachments".into(),
                     fields: vec![Field {
                         accept: vec!["pdf".into()],
-                        max_bytes: Some(20 * 1024 * 1024),
+                        // The server's default request limit (2 MiB); a call may allow more where the server does.
+                        max_bytes: Some(2 * 1024 * 1024),
                         ..f("proposal", "项目申报书（PDF）", "Proposal (PDF)", FieldKind::File, false, None)
                     }],
                 },

@@ -43,6 +43,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/applications/{id}", get(application))
         .route("/api/v1/applications/{id}/action", post(application_action))
         .route("/api/v1/applications/{id}/decision", post(decide))
+        .route("/api/v1/applications/{id}/attachments/{field}", post(attach))
+        .route("/api/v1/applications/{id}/files/{attachment}", get(download))
         .route("/api/v1/reviews", get(my_reviews))
         .route("/api/v1/projects", get(projects))
         .route("/api/v1/projects/{id}", get(project))
@@ -146,6 +148,23 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "The panel's decision: {\"approve\", \"granted_fen\", \"months\", \"minutes\"}; approval creates the project",
         body: None,
         roles: STAFF,
+    },
+    ApiRoute {
+        method: "post",
+        path: "/api/v1/applications/{id}/attachments/{field}",
+        tag: "projects",
+        summary: "Uploads the file of a form field (the request body; query: name = the file's name), checked against \
+                  the field's size and type limits; replaces the field's earlier file",
+        body: None,
+        roles: APPLICANTS,
+    },
+    ApiRoute {
+        method: "get",
+        path: "/api/v1/applications/{id}/files/{attachment}",
+        tag: "projects",
+        summary: "Downloads an attachment of an application inside the caller's scope",
+        body: None,
+        roles: PROJECT_READERS,
     },
     ApiRoute {
         method: "get",
@@ -326,6 +345,46 @@ async fn decide(
     let project = state.store.decide(&me.actor(), id, &d).await?;
     let app = state.store.application(&gaodi_domain::access::Scope::All, id).await?;
     Ok(Json(json!({ "application": app, "project": project, "approved": app.status == ApplicationStatus::Approved })))
+}
+
+#[derive(Deserialize)]
+struct NameQuery {
+    name: Option<String>,
+}
+
+async fn attach(
+    State(state): State<AppState>,
+    me: Me,
+    Path((id, field)): Path<(i64, String)>,
+    Query(q): Query<NameQuery>,
+    body: axum::body::Bytes,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    if !may_apply(&me) {
+        return Err(AppError::forbidden());
+    }
+    let name = q.name.unwrap_or_default();
+    let info = state.store.add_attachment(&me.actor(), &me.scope(), id, &field, name.trim(), body.to_vec()).await?;
+    Ok((StatusCode::CREATED, Json(json!(info))))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    me: Me,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> AppResult<axum::response::Response> {
+    require(&me, PROJECT_READERS)?;
+    let (name, bytes) = state.store.attachment_content(&me.scope(), id, attachment).await?;
+    Ok(attachment_response(&name, bytes))
+}
+
+/// A stored file as a download (its name percent-encoded for the header).
+pub fn attachment_response(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let mime = if name.to_ascii_lowercase().ends_with(".pdf") { "application/pdf" } else { "application/octet-stream" };
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{}", encoded.replace('+', "%20"));
+    ([(CONTENT_TYPE, mime.to_owned()), (CONTENT_DISPOSITION, disposition)], bytes).into_response()
 }
 
 async fn my_reviews(State(state): State<AppState>, me: Me) -> AppResult<Json<Value>> {

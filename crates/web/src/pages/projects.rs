@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/reviews", get(reviews_page))
         .route("/reviews/{id}", get(review_page).post(review_submit))
         .route("/reviews/{id}/declare", post(review_declare))
+        .route("/reviews/{id}/files/{attachment}", get(review_file))
         .route("/projects", get(projects_page))
         .route("/projects/{id}", get(project_page))
         .route("/projects/{id}/agreement", post(project_agreement))
@@ -489,6 +490,14 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
     })
 }
 
+fn file_label(form: &gaodi_domain::project::form::FormTemplate, key: &str, lang: Lang) -> String {
+    form.field(key).map_or_else(|| key.to_owned(), |f| pick_owned(lang, &f.label_zh, &f.label_en))
+}
+
+fn file_detail(x: &gaodi_store::project::AttachmentInfo) -> String {
+    format!("{} B · SHA-256 {}", x.size_bytes, &x.sha256[..12])
+}
+
 fn pick_owned(lang: Lang, zh: &str, en: &str) -> String {
     if lang == Lang::En { en } else { zh }.to_owned()
 }
@@ -895,7 +904,8 @@ struct ApplicationPage {
     title: String,
     facts: Vec<(String, String)>,
     answers: Vec<(String, String)>,
-    attachments: Vec<(String, String)>,
+    attachments: Vec<(i64, String, String)>,
+    file_fields: Vec<(String, String, String)>,
     screening: Vec<(bool, String)>,
     actions: Vec<(&'static str, String, bool)>,
     editable: bool,
@@ -950,7 +960,32 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
         .attachments(id)
         .await?
         .into_iter()
-        .map(|x| (x.file_name, format!("{} B · sha256 {}", x.size_bytes, &x.sha256[..12])))
+        .map(|x| {
+            (
+                x.attachment_id,
+                format!("{} · {}", file_label(&call.form, &x.field_key, lang), x.file_name),
+                file_detail(&x),
+            )
+        })
+        .collect();
+    let file_fields = call
+        .form
+        .fields()
+        .filter(|f| f.kind == FieldKind::File)
+        .map(|f| {
+            let hint = tf(
+                lang,
+                "application.file_hint",
+                &[
+                    ("accept", f.accept.join(", ")),
+                    (
+                        "max",
+                        f.max_bytes.map_or_else(|| "—".to_owned(), |b| format!("{:.1} MiB", b as f64 / 1_048_576.0)),
+                    ),
+                ],
+            );
+            (f.key.clone(), pick_owned(lang, &f.label_zh, &f.label_en), hint)
+        })
         .collect();
     let screening = a
         .screening
@@ -1029,6 +1064,7 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
         facts,
         answers,
         attachments,
+        file_fields,
         screening,
         actions,
         editable: own && a.status.is_editable(),
@@ -1175,6 +1211,7 @@ struct ReviewPage {
     title: String,
     organisation: String,
     answers: Vec<(String, String)>,
+    attachments: Vec<(i64, String, String)>,
     open: bool,
     criteria: Vec<CriterionView>,
     others: Vec<ReviewView>,
@@ -1208,6 +1245,19 @@ async fn render_review(state: &AppState, me: &Me, id: i64, error: Option<String>
         .form
         .fields()
         .filter_map(|f| app.answers.get(&f.key).map(|v| (pick_owned(lang, &f.label_zh, &f.label_en), v.clone())))
+        .collect();
+    let attachments = state
+        .store
+        .attachments(a.application_id)
+        .await?
+        .into_iter()
+        .map(|x| {
+            (
+                x.attachment_id,
+                format!("{} · {}", file_label(&call.form, &x.field_key, lang), x.file_name),
+                file_detail(&x),
+            )
+        })
         .collect();
     let open = a.status == "assigned";
     let others = if a.status == "submitted" {
@@ -1248,6 +1298,7 @@ async fn render_review(state: &AppState, me: &Me, id: i64, error: Option<String>
         title: app.title,
         organisation: app.organisation_name,
         answers,
+        attachments,
         open,
         criteria,
         others,
@@ -1297,6 +1348,20 @@ async fn review_submit(
             render_review(&state, &me, id, Some(msg)).await
         }
     }
+}
+
+/// An attachment of the application under review, for its assigned expert (conflicts are
+/// checked again first, as for the page).
+async fn review_file(
+    State(state): State<AppState>,
+    me: Me,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let person = expert_person(&state, &me).await?;
+    let a = state.store.open_assignment(&me.actor(), id, person, today()).await?;
+    let (name, bytes) =
+        state.store.attachment_content(&gaodi_domain::access::Scope::All, a.application_id, attachment).await?;
+    Ok(crate::api::projects::attachment_response(&name, bytes))
 }
 
 async fn review_declare(

@@ -181,6 +181,19 @@ impl ApiClient {
         rb.send().await.unwrap()
     }
 
+    /// A POST whose body is raw bytes (uploads).
+    pub async fn send_bytes(&self, path: &str, body: Vec<u8>) -> reqwest::Response {
+        let url = format!("{}{path}", self.app_base);
+        self.http
+            .post(url)
+            .bearer_auth(&self.token)
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.send("get", path, None).await
     }
