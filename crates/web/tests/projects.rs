@@ -426,3 +426,54 @@ async fn attachments_are_checked_and_stay_inside_the_scope() {
         .unwrap();
     assert_eq!(res.status(), 404, "outside the district's scope");
 }
+
+#[tokio::test]
+async fn staff_create_a_call_from_the_form_and_bad_fields_are_named() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    assert_eq!(b.login("city", common::PASSWORD).await.status(), 303);
+    let csrf = b.csrf().await;
+    let page = b.get_text("/calls/new").await;
+    assert!(page.contains("in_city"), "the applicant facts are listed");
+    let mut form = vec![
+        ("csrf_token", csrf.as_str()),
+        ("code", "ZZ-FORM-01"),
+        ("title", "表单新建批次"),
+        ("programme", "株洲市重点研发计划"),
+        ("level", "municipal"),
+        ("kind", "ordinary"),
+        ("budget_wan", "1200"),
+        ("opens_on", "2022-03-01"),
+        ("closes_at", "2022-04-30T17:00"),
+        ("grace_minutes", "半小时"),
+        ("eligibility", "in_city = 1 and hte = 1"),
+        ("max_per_lead", "1"),
+        ("max_concurrent", ""),
+        ("per_application", "5"),
+        ("max_per_expert", "10"),
+        ("panel_size", "25"),
+        ("conflict_years", "3"),
+        ("industry_min", "1"),
+        ("expert_fields", ""),
+        ("aggregation", "median"),
+        ("overall_threshold", "60"),
+    ];
+    let refused = b.post_form("/calls/new", &form).await;
+    assert_eq!(refused.status(), 200);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("半小时"), "what was typed is kept");
+    assert!(text.contains("cf-grace_minutes"), "the field is named");
+    assert!(app.store.calls().await.unwrap().is_empty(), "nothing saved");
+    form[9] = ("grace_minutes", "30");
+    let ok = b.post_form("/calls/new", &form).await;
+    assert_eq!(ok.status(), 303);
+    let calls = app.store.calls().await.unwrap();
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    assert_eq!((call.code.as_str(), call.budget_fen, call.max_concurrent), ("ZZ-FORM-01", 1_200_000_000, None));
+    assert_eq!(call.review.aggregation, gaodi_domain::project::review::Aggregation::Median);
+    assert_eq!(call.closes_at.to_offset(time::UtcOffset::UTC).hour(), 9, "17:00 Beijing time");
+    let enterprise = app.browser();
+    assert_eq!(enterprise.login("enterprise", common::PASSWORD).await.status(), 303);
+    assert_eq!(enterprise.get("/calls/new").await.status(), 403);
+}

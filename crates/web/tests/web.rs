@@ -351,6 +351,7 @@ async fn every_page_as_every_role() {
         ("get", "/projects".into(), &readers),
         ("get", format!("/projects/{}", fx.project), &readers),
         ("get", "/reviews".into(), &["expert"]),
+        ("get", "/calls/new".into(), &["admin", "city"]),
         ("post", format!("/calls/{}/screen", fx.call), &["admin", "city"]),
     ];
     for (user, _) in USERS {

@@ -31,6 +31,7 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/calls", get(calls_page))
+        .route("/calls/new", get(new_call_page).post(new_call_save))
         .route("/calls/{id}", get(call_page))
         .route("/calls/{id}/status", post(call_status))
         .route("/calls/{id}/screen", post(call_screen))
@@ -123,6 +124,7 @@ struct CallsPage {
     c: Chrome,
     rows: Vec<CallRow>,
     overdue: Vec<OverdueRow>,
+    staff: bool,
 }
 
 async fn calls_page(State(state): State<AppState>, me: Me) -> AppResult<Response> {
@@ -175,7 +177,7 @@ async fn calls_page(State(state): State<AppState>, me: Me) -> AppResult<Response
             .collect()
     };
     let c = chrome(&me, "/calls").crumb(t(lang, "projects.calls"), "");
-    html(&CallsPage { c, rows, overdue })
+    html(&CallsPage { c, rows, overdue, staff: require_staff(&me).is_ok() })
 }
 
 struct AppRow {
@@ -687,6 +689,262 @@ async fn challenge_vet(
         state.store.vet_challenge(&actor, id, f.decision == "publish", &f.note).await.map(|_| ()).map_err(Into::into)
     })
     .await
+}
+
+// =======================================================================================
+// A new call
+// =======================================================================================
+
+/// The new-call form as typed (strings, so a refused form comes back as it was).
+#[derive(Deserialize, Clone)]
+struct CallForm {
+    code: String,
+    title: String,
+    programme: String,
+    level: String,
+    kind: String,
+    budget_wan: String,
+    opens_on: String,
+    closes_at: String,
+    grace_minutes: String,
+    eligibility: String,
+    max_per_lead: String,
+    max_concurrent: String,
+    per_application: String,
+    max_per_expert: String,
+    panel_size: String,
+    conflict_years: String,
+    industry_min: String,
+    expert_fields: String,
+    aggregation: String,
+    #[serde(default)]
+    zscore: Option<String>,
+    overall_threshold: String,
+}
+
+impl Default for CallForm {
+    fn default() -> CallForm {
+        CallForm {
+            code: String::new(),
+            title: String::new(),
+            programme: "株洲市重点研发计划".into(),
+            level: "municipal".into(),
+            kind: "ordinary".into(),
+            budget_wan: String::new(),
+            opens_on: String::new(),
+            closes_at: String::new(),
+            grace_minutes: "30".into(),
+            eligibility: "in_city = 1 and overdue_projects = 0".into(),
+            max_per_lead: "1".into(),
+            max_concurrent: "3".into(),
+            per_application: "5".into(),
+            max_per_expert: "10".into(),
+            panel_size: "25".into(),
+            conflict_years: "3".into(),
+            industry_min: "1".into(),
+            expert_fields: String::new(),
+            aggregation: "trimmed_mean".into(),
+            zscore: None,
+            overall_threshold: "60".into(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "call_form.html")]
+struct CallFormPage {
+    c: Chrome,
+    f: CallForm,
+    levels: Vec<(String, String, bool)>,
+    kinds: Vec<(String, String, bool)>,
+    aggregations: Vec<(String, String, bool)>,
+    facts: String,
+    criteria: String,
+    errors: Vec<(String, String)>,
+}
+
+async fn new_call_page(State(_state): State<AppState>, me: Me) -> AppResult<Response> {
+    require_staff(&me)?;
+    render_call_form(&me, CallForm::default(), Vec::new())
+}
+
+fn render_call_form(me: &Me, f: CallForm, errors: Vec<(String, String)>) -> AppResult<Response> {
+    let lang = me.lang;
+    let facts = gaodi_domain::project::eligibility::FACTS
+        .iter()
+        .map(|(code, zh, en)| format!("{code}：{}", if lang == Lang::En { en } else { zh }))
+        .collect::<Vec<_>>()
+        .join("；");
+    let review = gaodi_domain::project::review::ReviewTemplate::standard();
+    let criteria = review
+        .criteria
+        .iter()
+        .map(|c| format!("{} {}% ({}–{})", pick_owned(lang, &c.name_zh, &c.name_en), c.weight, c.min, c.max))
+        .collect::<Vec<_>>()
+        .join("；");
+    let c = chrome(me, "/calls/new").crumb(t(lang, "projects.calls"), "/calls").crumb(t(lang, "call.new"), "");
+    let options = |pairs: &[(&str, &str)], selected: &str| -> Vec<(String, String, bool)> {
+        pairs.iter().map(|(v, key)| ((*v).to_owned(), t(lang, key).to_owned(), *v == selected)).collect()
+    };
+    let levels = options(
+        &[("municipal", "call.l_municipal"), ("provincial", "call.l_provincial"), ("national", "call.l_national")],
+        &f.level,
+    );
+    let kinds = options(&[("ordinary", "call.k_ordinary"), ("challenge", "call.k_challenge")], &f.kind);
+    let aggregations = options(
+        &[("trimmed_mean", "call.a_trimmed_mean"), ("mean", "call.a_mean"), ("median", "call.a_median")],
+        &f.aggregation,
+    );
+    html(&CallFormPage { c, f, levels, kinds, aggregations, facts, criteria, errors })
+}
+
+/// Reads the form into a call, naming every field that does not read.
+fn parse_call_form(lang: Lang, f: &CallForm) -> Result<gaodi_store::project::NewCall, Vec<(String, String)>> {
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let mut err = |field: &str, e: AppError| errors.push((field.to_owned(), message(lang, &e)));
+    let mut int = |field: &'static str, v: &str, optional: bool| -> Option<i64> {
+        let v = v.trim();
+        if v.is_empty() && optional {
+            return None;
+        }
+        match v.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                err(
+                    field,
+                    AppError::invalid(
+                        "call.not_whole",
+                        vec![("field", t(lang, &format!("call.f_{field}")).to_owned()), ("value", v.to_owned())],
+                        field,
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let grace = int("grace_minutes", &f.grace_minutes, false);
+    let max_per_lead = int("max_per_lead", &f.max_per_lead, false);
+    let max_concurrent = int("max_concurrent", &f.max_concurrent, true);
+    let per_application = int("per_application", &f.per_application, false);
+    let max_per_expert = int("max_per_expert", &f.max_per_expert, false);
+    let panel_size = int("panel_size", &f.panel_size, false);
+    let conflict_years = int("conflict_years", &f.conflict_years, false);
+    let industry_min = int("industry_min", &f.industry_min, false);
+    let mut errors = errors;
+    let mut err = |field: &str, e: AppError| errors.push((field.to_owned(), message(lang, &e)));
+    let budget = wan_to_fen(if f.budget_wan.trim().is_empty() { "0" } else { &f.budget_wan }, "budget_wan")
+        .map_err(|e| err("budget_wan", e))
+        .ok();
+    let opens_on = parse_date(&f.opens_on, "opens_on").map_err(|e| err("opens_on", e)).ok();
+    // A local date and time (the browser's datetime-local) in China Standard Time.
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let closes_at = time::PrimitiveDateTime::parse(f.closes_at.trim(), &fmt)
+        .map(|t| t.assume_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC)))
+        .map_err(|_| {
+            err("closes_at", AppError::invalid("call.bad_closes_at", vec![("value", f.closes_at.clone())], "closes_at"))
+        })
+        .ok();
+    let level = gaodi_domain::project::lifecycle::CallLevel::parse(&f.level);
+    let kind = gaodi_domain::project::lifecycle::CallKind::parse(&f.kind);
+    let aggregation = gaodi_domain::project::review::Aggregation::parse(&f.aggregation);
+    let threshold = if f.overall_threshold.trim().is_empty() {
+        Ok(None)
+    } else {
+        gaodi_domain::indicator::parse_e4(f.overall_threshold.trim()).map(Some).map_err(|_| ())
+    };
+    let threshold = threshold
+        .map_err(|()| {
+            err(
+                "overall_threshold",
+                AppError::invalid(
+                    "call.bad_threshold",
+                    vec![("value", f.overall_threshold.clone())],
+                    "overall_threshold",
+                ),
+            )
+        })
+        .ok();
+    let (
+        Some(grace),
+        Some(max_per_lead),
+        Some(per_application),
+        Some(max_per_expert),
+        Some(panel_size),
+        Some(conflict_years),
+        Some(industry_min),
+        Some(budget_fen),
+        Some(opens_on),
+        Some(closes_at),
+        Some(level),
+        Some(kind),
+        Some(aggregation),
+        Some(overall_threshold),
+    ) = (
+        grace,
+        max_per_lead,
+        per_application,
+        max_per_expert,
+        panel_size,
+        conflict_years,
+        industry_min,
+        budget,
+        opens_on,
+        closes_at,
+        level,
+        kind,
+        aggregation,
+        threshold,
+    )
+    else {
+        return Err(errors);
+    };
+    let mut review = gaodi_domain::project::review::ReviewTemplate::standard();
+    review.aggregation = aggregation;
+    review.zscore = f.zscore.is_some();
+    review.overall_threshold = overall_threshold;
+    Ok(gaodi_store::project::NewCall {
+        code: f.code.clone(),
+        title: f.title.clone(),
+        programme: f.programme.clone(),
+        level,
+        kind,
+        budget_fen,
+        opens_on,
+        closes_at,
+        grace_minutes: grace,
+        eligibility: Some(f.eligibility.clone()).filter(|r| !r.trim().is_empty()),
+        max_per_lead,
+        max_concurrent,
+        per_application,
+        max_per_expert,
+        panel_size,
+        conflict_years,
+        industry_min,
+        expert_fields: f.expert_fields.clone(),
+        form: gaodi_domain::project::form::FormTemplate::standard(),
+        review,
+        region_code: "430200".to_owned(),
+    })
+}
+
+async fn new_call_save(State(state): State<AppState>, me: Me, Form(f): Form<CallForm>) -> AppResult<Response> {
+    require_staff(&me)?;
+    let new = match parse_call_form(me.lang, &f) {
+        Ok(new) => new,
+        Err(errors) => return render_call_form(&me, f, errors),
+    };
+    match state.store.create_call(&me.actor(), &new).await {
+        Ok(call) => Ok(see_other(&format!("/calls/{}", call.call_id))),
+        Err(e) => {
+            let e = AppError::from(e);
+            if e.status.is_server_error() {
+                return Err(e);
+            }
+            let field = e.field.unwrap_or("code").to_owned();
+            let msg = message(me.lang, &e);
+            render_call_form(&me, f, vec![(field, msg)])
+        }
+    }
 }
 
 // =======================================================================================
