@@ -798,72 +798,62 @@ fn render_call_form(me: &Me, f: CallForm, errors: Vec<(String, String)>) -> AppR
     html(&CallFormPage { c, f, levels, kinds, aggregations, facts, criteria, errors })
 }
 
+/// A whole number from a form field (`None` when empty and optional).
+fn whole(lang: Lang, field: &'static str, v: &str, optional: bool) -> AppResult<Option<i64>> {
+    let v = v.trim();
+    if v.is_empty() && optional {
+        return Ok(None);
+    }
+    v.parse::<i64>().map(Some).map_err(|_| {
+        AppError::invalid(
+            "call.not_whole",
+            vec![("field", t(lang, &format!("call.f_{field}")).to_owned()), ("value", v.to_owned())],
+            field,
+        )
+    })
+}
+
+/// Keeps a field's value, or records why it does not read.
+fn keep<T>(lang: Lang, errors: &mut Vec<(String, String)>, field: &str, r: AppResult<T>) -> Option<T> {
+    r.map_err(|e| errors.push((field.to_owned(), message(lang, &e)))).ok()
+}
+
 /// Reads the form into a call, naming every field that does not read.
 fn parse_call_form(lang: Lang, f: &CallForm) -> Result<gaodi_store::project::NewCall, Vec<(String, String)>> {
     let mut errors: Vec<(String, String)> = Vec::new();
-    let mut err = |field: &str, e: AppError| errors.push((field.to_owned(), message(lang, &e)));
-    let mut int = |field: &'static str, v: &str, optional: bool| -> Option<i64> {
-        let v = v.trim();
-        if v.is_empty() && optional {
-            return None;
-        }
-        match v.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                err(
-                    field,
-                    AppError::invalid(
-                        "call.not_whole",
-                        vec![("field", t(lang, &format!("call.f_{field}")).to_owned()), ("value", v.to_owned())],
-                        field,
-                    ),
-                );
-                None
-            }
-        }
+    let e = &mut errors;
+    let int = |e: &mut Vec<(String, String)>, field: &'static str, v: &str| {
+        keep(lang, e, field, whole(lang, field, v, false)).flatten()
     };
-    let grace = int("grace_minutes", &f.grace_minutes, false);
-    let max_per_lead = int("max_per_lead", &f.max_per_lead, false);
-    let max_concurrent = int("max_concurrent", &f.max_concurrent, true);
-    let per_application = int("per_application", &f.per_application, false);
-    let max_per_expert = int("max_per_expert", &f.max_per_expert, false);
-    let panel_size = int("panel_size", &f.panel_size, false);
-    let conflict_years = int("conflict_years", &f.conflict_years, false);
-    let industry_min = int("industry_min", &f.industry_min, false);
-    let mut errors = errors;
-    let mut err = |field: &str, e: AppError| errors.push((field.to_owned(), message(lang, &e)));
-    let budget = wan_to_fen(if f.budget_wan.trim().is_empty() { "0" } else { &f.budget_wan }, "budget_wan")
-        .map_err(|e| err("budget_wan", e))
-        .ok();
-    let opens_on = parse_date(&f.opens_on, "opens_on").map_err(|e| err("opens_on", e)).ok();
+    let grace = int(e, "grace_minutes", &f.grace_minutes);
+    let max_per_lead = int(e, "max_per_lead", &f.max_per_lead);
+    let per_application = int(e, "per_application", &f.per_application);
+    let max_per_expert = int(e, "max_per_expert", &f.max_per_expert);
+    let panel_size = int(e, "panel_size", &f.panel_size);
+    let conflict_years = int(e, "conflict_years", &f.conflict_years);
+    let industry_min = int(e, "industry_min", &f.industry_min);
+    let max_concurrent = keep(lang, e, "max_concurrent", whole(lang, "max_concurrent", &f.max_concurrent, true));
+    let budget_text = if f.budget_wan.trim().is_empty() { "0" } else { f.budget_wan.as_str() };
+    let budget = keep(lang, e, "budget_wan", wan_to_fen(budget_text, "budget_wan"));
+    let opens_on = keep(lang, e, "opens_on", parse_date(&f.opens_on, "opens_on"));
     // A local date and time (the browser's datetime-local) in China Standard Time.
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let closes_at = time::PrimitiveDateTime::parse(f.closes_at.trim(), &fmt)
+    let closes = time::PrimitiveDateTime::parse(f.closes_at.trim(), &fmt)
         .map(|t| t.assume_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC)))
-        .map_err(|_| {
-            err("closes_at", AppError::invalid("call.bad_closes_at", vec![("value", f.closes_at.clone())], "closes_at"))
-        })
-        .ok();
-    let level = gaodi_domain::project::lifecycle::CallLevel::parse(&f.level);
-    let kind = gaodi_domain::project::lifecycle::CallKind::parse(&f.kind);
-    let aggregation = gaodi_domain::project::review::Aggregation::parse(&f.aggregation);
+        .map_err(|_| AppError::invalid("call.bad_closes_at", vec![("value", f.closes_at.clone())], "closes_at"));
+    let closes_at = keep(lang, e, "closes_at", closes);
     let threshold = if f.overall_threshold.trim().is_empty() {
         Ok(None)
     } else {
-        gaodi_domain::indicator::parse_e4(f.overall_threshold.trim()).map(Some).map_err(|_| ())
-    };
-    let threshold = threshold
-        .map_err(|()| {
-            err(
-                "overall_threshold",
-                AppError::invalid(
-                    "call.bad_threshold",
-                    vec![("value", f.overall_threshold.clone())],
-                    "overall_threshold",
-                ),
-            )
+        gaodi_domain::indicator::parse_e4(f.overall_threshold.trim()).map(Some).map_err(|_| {
+            AppError::invalid("call.bad_threshold", vec![("value", f.overall_threshold.clone())], "overall_threshold")
         })
-        .ok();
+    };
+    let threshold = keep(lang, e, "overall_threshold", threshold);
+    let max_concurrent = max_concurrent.flatten();
+    let level = gaodi_domain::project::lifecycle::CallLevel::parse(&f.level);
+    let kind = gaodi_domain::project::lifecycle::CallKind::parse(&f.kind);
+    let aggregation = gaodi_domain::project::review::Aggregation::parse(&f.aggregation);
     let (
         Some(grace),
         Some(max_per_lead),
