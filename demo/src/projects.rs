@@ -141,7 +141,7 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
         CallLevel::Municipal,
         CallKind::Ordinary,
         date!(2021 - 03 - 01),
-        datetime!(2021-04-30 17:00 UTC),
+        datetime!(2021-04-30 09:00 UTC),
     );
     new.budget_fen = 6_000 * 1_000_000;
     let zd = store.create_call(actor, &new).await?;
@@ -233,7 +233,7 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
         CallLevel::Municipal,
         CallKind::Challenge,
         date!(2021 - 06 - 01),
-        datetime!(2021-07-31 17:00 UTC),
+        datetime!(2021-07-31 09:00 UTC),
     );
     new.budget_fen = 1_500 * 1_000_000;
     new.per_application = 3;
@@ -378,7 +378,7 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
                 CallLevel::National,
                 CallKind::Ordinary,
                 date!(2021 - 01 - 10),
-                datetime!(2021-10-31 17:00 UTC),
+                datetime!(2021-10-31 09:00 UTC),
             ),
         )
         .await?;
@@ -392,7 +392,7 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
                 CallLevel::Provincial,
                 CallKind::Ordinary,
                 date!(2021 - 01 - 10),
-                datetime!(2021-10-31 17:00 UTC),
+                datetime!(2021-10-31 09:00 UTC),
             ),
         )
         .await?;

@@ -14,12 +14,10 @@ use crate::project::{invalid, iso_date, refused};
 use crate::{now, scope, Actor, AuditEntry, Store, StoreError};
 
 /// Shares of the granted budget released by the standard milestones: on the agreement, at the
-/// mid-term report and at acceptance (percent).
-pub const STANDARD_TRANCHES: [(i64, &str, &str); 3] = [
-    (40, "任务书签订 / agreement signed", "agreement"),
-    (30, "中期报告 / mid-term report", "midterm"),
-    (30, "验收报告 / final report", "final"),
-];
+/// mid-term report and at acceptance (percent), with their titles as stored (the pages show
+/// them in the reader's language).
+pub const STANDARD_TRANCHES: [(i64, &str, &str); 3] =
+    [(40, "任务书签订", "agreement"), (30, "中期报告", "midterm"), (30, "验收报告", "final")];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Project {

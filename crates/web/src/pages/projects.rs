@@ -170,7 +170,7 @@ async fn calls_page(State(state): State<AppState>, me: Me) -> AppResult<Response
                 code: o.project_code,
                 title: o.project_title,
                 organisation: o.organisation_name,
-                milestone: o.title,
+                milestone: milestone_title(lang, &o.title),
                 due: tr.date(o.due_on),
                 days: o.days,
             })
@@ -309,7 +309,7 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
                 score: st.map(|s| score_text(s.score)).unwrap_or_default(),
                 spread: st.map(|s| format!("{}–{}", score_text(s.min), score_text(s.max))).unwrap_or_default(),
                 rank: st.map(|s| s.rank.to_string()).unwrap_or_default(),
-                reason: a.reason.clone().unwrap_or_default(),
+                reason: reason_text(lang, a),
                 passes: st
                     .map(|s| {
                         if s.passes {
@@ -357,7 +357,7 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
                     ("panel", call.panel_size.to_string()),
                     ("industry", call.industry_min.to_string()),
                     ("years", call.conflict_years.to_string()),
-                    ("rule", call.review.aggregation.as_str().to_owned()),
+                    ("rule", t(lang, &format!("call.a_{}", call.review.aggregation.as_str())).to_owned()),
                 ],
             ),
         ),
@@ -490,6 +490,35 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
         criteria,
         error,
     })
+}
+
+/// Why an application stopped: the failed screening findings in words, or the reason given.
+fn reason_text(lang: Lang, a: &gaodi_store::project::Application) -> String {
+    match (&a.screening, a.status) {
+        (Some(screening), ApplicationStatus::Ineligible) => screening
+            .findings
+            .iter()
+            .filter(|f| !f.passed)
+            .map(|f| {
+                let args: Vec<(&str, String)> = f.args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                tf(lang, &f.code, &args)
+            })
+            .collect::<Vec<_>>()
+            .join("；"),
+        _ => a.reason.clone().unwrap_or_default(),
+    }
+}
+
+/// A milestone's title in the page's language (the standard ones are translated; others are
+/// shown as entered).
+fn milestone_title(lang: Lang, title: &str) -> String {
+    let key = match title {
+        "任务书签订" => "milestone.t_agreement",
+        "中期报告" => "milestone.t_midterm",
+        "验收报告" => "milestone.t_final",
+        _ => return title.to_owned(),
+    };
+    t(lang, key).to_owned()
 }
 
 fn file_label(form: &gaodi_domain::project::form::FormTemplate, key: &str, lang: Lang) -> String {
@@ -1188,8 +1217,9 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
     if let Some(at) = a.submitted_at {
         facts.push((t(lang, "application.submitted_at").to_owned(), tr.datetime(at)));
     }
-    if let Some(r) = &a.reason {
-        facts.push((t(lang, "application.reason").to_owned(), r.clone()));
+    let reason = reason_text(lang, &a);
+    if !reason.is_empty() {
+        facts.push((t(lang, "application.reason").to_owned(), reason));
     }
     if let Some(ch) = a.challenge_id {
         let c = state.store.challenge(ch).await?;
@@ -1772,7 +1802,7 @@ async fn render_project(state: &AppState, me: &Me, id: i64, error: Option<String
         .map(|m| MilestoneRow {
             id: m.milestone_id,
             seq: m.seq,
-            title: m.title,
+            title: milestone_title(lang, &m.title),
             due: tr.date(m.due_on),
             state: pick(lang, m.state.name_zh(), m.state.name_en()).to_owned(),
             state_code: m.state.as_str().to_owned(),
