@@ -202,6 +202,12 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     assert!(assigned.iter().all(|a| a.person_id != pool[0]), "a conflicted expert is never assigned");
     assert!(assigned.iter().any(|a| (1..=3).any(|i| pool[i] == a.person_id)), "at least one industry expert");
 
+    // Past the due date the open reviews are reminded (and only those).
+    let late = on + time::Duration::days(gaodi_store::review::REVIEW_DAYS + 1);
+    assert!(app.store.remind_overdue(&actor, call_id, on).await.unwrap().is_empty(), "nothing is late yet");
+    assert_eq!(app.store.remind_overdue(&actor, call_id, late).await.unwrap().len(), 3);
+    assert!(app.store.assignments(Some(call_id), None).await.unwrap().iter().all(|a| a.reminded));
+
     // Reviews: others' stay hidden until one's own is in; scores are checked.
     let first = &assigned[0];
     assert_eq!(

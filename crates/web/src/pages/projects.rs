@@ -224,6 +224,7 @@ struct AssignmentRow {
     status: String,
     due: String,
     overdue: bool,
+    reminded: bool,
     overall: String,
     open: bool,
 }
@@ -446,6 +447,7 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
             .map(|a| AssignmentRow {
                 id: a.review_assignment_id,
                 overdue: a.status == "assigned" && a.due_on < day,
+                reminded: a.reminded && a.status == "assigned",
                 open: matches!(a.status.as_str(), "assigned" | "declined"),
                 application: a.application_title,
                 expert: a.expert_name,
@@ -1460,6 +1462,7 @@ async fn reviews_page(State(state): State<AppState>, me: Me) -> AppResult<Respon
         .map(|a| AssignmentRow {
             id: a.review_assignment_id,
             overdue: a.status == "assigned" && a.due_on < day,
+            reminded: a.reminded && a.status == "assigned",
             open: a.status == "assigned",
             application: a.application_title,
             expert: a.expert_name,
