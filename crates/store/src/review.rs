@@ -296,6 +296,45 @@ impl Store {
         Ok(out)
     }
 
+    /// Records a period an expert is away: the draw leaves them out on any day inside it.
+    pub async fn add_expert_absence(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+        from_on: Date,
+        to_on: Date,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        if to_on < from_on {
+            return Err(StoreError::invalid(
+                "person.span_reversed",
+                vec![("valid_from", from_on.to_string()), ("valid_to", to_on.to_string())],
+                Some("to_on"),
+            ));
+        }
+        if reason.trim().is_empty() {
+            return Err(StoreError::invalid("expert.absence_reason", Vec::new(), Some("reason")));
+        }
+        self.person(&Scope::All, person_id, gaodi_store_person_view()).await?;
+        let mut tx = self.begin().await?;
+        tx.execute(
+            query("insert into expert_absence (person_id, from_on, to_on, reason) values ($1, $2, $3, $4)")
+                .bind(person_id)
+                .bind(from_on)
+                .bind(to_on)
+                .bind(reason.trim()),
+        )
+        .await?;
+        tx.audit(
+            actor,
+            AuditEntry::new("expert.absence", "person", person_id).after(&serde_json::json!({
+                "from_on": from_on.to_string(), "to_on": to_on.to_string(), "reason": reason.trim()
+            })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// Records an expert's declared relation (shareholding, advisor, personal, employment, other).
     pub async fn add_expert_link(
         &self,
@@ -306,6 +345,13 @@ impl Store {
         other_person_id: Option<i64>,
         note: &str,
     ) -> Result<(), StoreError> {
+        if note.trim().is_empty() {
+            return Err(StoreError::invalid("conflict.declare_note", Vec::new(), Some("note")));
+        }
+        if organisation_id.is_none() && other_person_id.is_none() {
+            return Err(StoreError::invalid("expert.link_target", Vec::new(), Some("organisation_id")));
+        }
+        self.person(&Scope::All, person_id, gaodi_store_person_view()).await?;
         let mut tx = self.begin().await?;
         tx.execute(
             query(
@@ -1177,6 +1223,10 @@ impl Store {
     pub async fn finish_call(&self, actor: &Actor, call_id: i64) -> Result<(), StoreError> {
         self.call_action(actor, call_id, CallAction::Decide).await.map(|_| ())
     }
+}
+
+fn gaodi_store_person_view() -> crate::person::IdView {
+    crate::person::IdView::Masked
 }
 
 /// The affinity (1e-4) of an expert for an application: 1.0 when one of the expert's fields is

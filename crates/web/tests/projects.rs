@@ -483,3 +483,81 @@ async fn staff_create_a_call_from_the_form_and_bad_fields_are_named() {
     assert_eq!(enterprise.login("enterprise", common::PASSWORD).await.status(), 303);
     assert_eq!(enterprise.get("/calls/new").await.status(), 403);
 }
+
+#[tokio::test]
+async fn recorded_links_raise_conflicts_and_absent_experts_are_not_drawn() {
+    let app = spawn_app().await;
+    let pool = experts(&app).await;
+    let (admin, city) = (app.api("admin"), app.api("city"));
+    let link = |person: i64, body: Value| {
+        let c = app.api("city");
+        async move { json_of(c.send("post", &format!("/api/v1/people/{person}/expert-links"), Some(body)).await).await }
+    };
+    let (s, e) = link(pool[5], json!({"kind": "shareholding", "note": "持股"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("expert.link_target")));
+    let (s, e) = link(pool[5], json!({"kind": "friend", "organisation_id": app.org_hetang, "note": "x"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("expert.link_kind")));
+    assert_eq!(
+        link(pool[5], json!({"kind": "shareholding", "organisation_id": app.org_hetang, "note": "持股5%"})).await.0,
+        201
+    );
+    let today = time::OffsetDateTime::now_utc().date();
+    let away_person = pool[6];
+    let away = |from: time::Date, to: time::Date| {
+        let c = app.api("city");
+        async move {
+            json_of(
+                c.send(
+                    "post",
+                    &format!("/api/v1/people/{away_person}/absences"),
+                    Some(json!({"from_on": from.to_string(), "to_on": to.to_string(), "reason": "出国访问"})),
+                )
+                .await,
+            )
+            .await
+        }
+    };
+    assert_eq!(away(today, today - time::Duration::days(1)).await.0, 422, "a reversed period is refused");
+    assert_eq!(away(today - time::Duration::days(1), today + time::Duration::days(30)).await.0, 201);
+    assert_eq!(
+        app.api("enterprise")
+            .send(
+                "post",
+                &format!("/api/v1/people/{}/absences", pool[6]),
+                Some(json!({"from_on": "2021-01-01", "to_on": "2021-01-02", "reason": "x"}))
+            )
+            .await
+            .status(),
+        403
+    );
+
+    let (_, call) =
+        json_of(admin.send("post", "/api/v1/calls", Some(call_body("ZZ-LINKS", "2099-12-31T17:00:00Z"))).await).await;
+    let call_id = call["call_id"].as_i64().unwrap();
+    admin.send("post", &format!("/api/v1/calls/{call_id}/status"), Some(json!({"action": "open"}))).await;
+    let body = json!({"organisation_id": app.org_hetang, "title": "关联", "lead_name": "赵工", "requested_fen": 0, "answers": answers()});
+    let (_, a) =
+        json_of(app.api("enterprise").send("post", &format!("/api/v1/calls/{call_id}/applications"), Some(body)).await)
+            .await;
+    let id = a["application_id"].as_i64().unwrap();
+    for (user, action) in [("enterprise", "submit"), ("district", "endorse")] {
+        app.api(user).send("post", &format!("/api/v1/applications/{id}/action"), Some(json!({"action": action}))).await;
+    }
+    city.send("post", &format!("/api/v1/calls/{call_id}/screen"), None).await;
+    let (s, d) = json_of(
+        city.send("post", &format!("/api/v1/calls/{call_id}/draw"), Some(json!({"seed_source": "links"}))).await,
+    )
+    .await;
+    assert_eq!(s, 200, "{d}");
+    let order: Vec<i64> = d["order"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(order.len(), 7, "eight experts, one away");
+    assert!(!order.contains(&pool[6]), "the absent expert is not in the pool");
+    app.store.detect_conflicts(&Actor::system("test"), call_id, today).await.unwrap();
+    let conflicts = app.store.conflicts(call_id, Some(pool[5])).await.unwrap();
+    assert!(
+        conflicts
+            .iter()
+            .any(|c| c.kind == gaodi_domain::project::conflict::ConflictKind::Shareholding && c.application_id == id),
+        "{conflicts:?}"
+    );
+}

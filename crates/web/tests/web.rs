@@ -209,6 +209,12 @@ fn body_for(method: &str, path: &str, n: usize) -> Option<Value> {
             Some(json!({"kind": "applicant", "valid_from": format!("2021-01-0{}", n + 1)}))
         }
         ("post", "/api/v1/calls") => Some(call_body(&format!("MATRIX-{n}"))),
+        ("post", "/api/v1/people/{id}/absences") => {
+            Some(json!({"from_on": "2021-05-01", "to_on": "2021-05-31", "reason": "出差"}))
+        }
+        ("post", "/api/v1/people/{id}/expert-links") => {
+            Some(json!({"kind": "shareholding", "organisation_id": 1, "note": "持股5%"}))
+        }
         ("post", "/api/v1/calls/{id}/status") => Some(json!({"action": "open"})),
         ("post", "/api/v1/calls/{id}/draw") => Some(json!({"seed_source": "matrix"})),
         ("post", "/api/v1/calls/{id}/applications") => Some(application_body(n)),

@@ -46,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/applications/{id}/attachments/{field}", post(attach))
         .route("/api/v1/applications/{id}/files/{attachment}", get(download))
         .route("/api/v1/reviews", get(my_reviews))
+        .route("/api/v1/people/{id}/absences", post(add_absence))
+        .route("/api/v1/people/{id}/expert-links", post(add_link))
         .route("/api/v1/projects", get(projects))
         .route("/api/v1/projects/{id}", get(project))
 }
@@ -165,6 +167,23 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "Downloads an attachment of an application inside the caller's scope",
         body: None,
         roles: PROJECT_READERS,
+    },
+    ApiRoute {
+        method: "post",
+        path: "/api/v1/people/{id}/absences",
+        tag: "projects",
+        summary: "An expert is away: {\"from_on\", \"to_on\", \"reason\"}; the panel draw leaves them out on those days",
+        body: None,
+        roles: STAFF,
+    },
+    ApiRoute {
+        method: "post",
+        path: "/api/v1/people/{id}/expert-links",
+        tag: "projects",
+        summary: "A relation conflicts are detected from: {\"kind\": \"shareholding\" | \"employment\" | \"advisor\" | \
+                  \"personal\" | \"declared\", \"organisation_id\" or \"other_person_id\", \"note\"}",
+        body: None,
+        roles: STAFF,
     },
     ApiRoute {
         method: "get",
@@ -385,6 +404,60 @@ pub fn attachment_response(name: &str, bytes: Vec<u8>) -> axum::response::Respon
     let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
     let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{}", encoded.replace('+', "%20"));
     ([(CONTENT_TYPE, mime.to_owned()), (CONTENT_DISPOSITION, disposition)], bytes).into_response()
+}
+
+#[derive(Deserialize)]
+struct AbsenceBody {
+    from_on: String,
+    to_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn add_absence(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(b): Json<AbsenceBody>,
+) -> AppResult<StatusCode> {
+    require_staff(&me)?;
+    let from = crate::projects::parse_date(&b.from_on, "from_on")?;
+    let to = crate::projects::parse_date(&b.to_on, "to_on")?;
+    state.store.add_expert_absence(&me.actor(), id, from, to, &b.reason).await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Deserialize)]
+struct LinkBody {
+    kind: String,
+    organisation_id: Option<i64>,
+    other_person_id: Option<i64>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn add_link(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(b): Json<LinkBody>,
+) -> AppResult<StatusCode> {
+    use gaodi_domain::project::conflict::ConflictKind;
+    require_staff(&me)?;
+    let kind = ConflictKind::parse(&b.kind)
+        .filter(|k| {
+            matches!(
+                k,
+                ConflictKind::Shareholding
+                    | ConflictKind::Employment
+                    | ConflictKind::Advisor
+                    | ConflictKind::Personal
+                    | ConflictKind::Declared
+            )
+        })
+        .ok_or_else(|| AppError::invalid("expert.link_kind", vec![("value", b.kind.clone())], "kind"))?;
+    state.store.add_expert_link(&me.actor(), id, kind, b.organisation_id, b.other_person_id, &b.note).await?;
+    Ok(StatusCode::CREATED)
 }
 
 async fn my_reviews(State(state): State<AppState>, me: Me) -> AppResult<Json<Value>> {
