@@ -15,6 +15,11 @@ const TEST_TIMEOUT_MS = 300_000;
 const HOOK_TIMEOUT_MS = 180_000;
 const TITLE = '钠离子电池正极材料中试（e2e）';
 
+/** Clicks a button that posts a form and waits for the page that answers (often at the same URL). */
+async function submit(page, locator) {
+  await Promise.all([page.waitForEvent('load'), locator.click()]);
+}
+
 /** Logs out through the top bar. */
 async function logout(page) {
   await page.locator('#logout').click();
@@ -44,7 +49,7 @@ describe('gaodi projects', () => {
       await page.locator('#f-months').fill('24');
       // A bad amount is named and nothing is saved.
       await page.locator('#f-own_funds').fill('很多');
-      await page.locator('#application-save').click();
+      await submit(page, page.locator('#application-save'));
       assert.match(await page.locator('#form-errors').innerText(), /自筹经费.*应为金额/);
       await page.locator('#f-own_funds').fill('150');
       await page.locator('#application-save').click();
@@ -55,11 +60,13 @@ describe('gaodi projects', () => {
       const upload = page.locator('form.attachment-form');
       await page.locator('#file-proposal').setInputFiles({ name: '申报书.docx', mimeType: 'application/octet-stream', buffer: Buffer.from('PK') });
       await page.locator('#upload-proposal').click();
-      assert.match(await upload.locator('.error').innerText(), /申报书\.docx.*类型不允许/);
+      const refused = upload.locator('.error:not([hidden])');
+      await refused.waitFor({ state: 'visible' });
+      assert.match(await refused.innerText(), /申报书\.docx.*类型不允许/);
       await page.locator('#file-proposal').setInputFiles({ name: '申报书.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 e2e') });
       await Promise.all([page.waitForEvent('load'), page.locator('#upload-proposal').click()]);
       assert.match(await page.locator('#attachments').innerText(), /申报书\.pdf/);
-      await page.locator('#do-submit').click();
+      await submit(page, page.locator('#do-submit'));
       await waitForPath(page, appPath);
       assert.match(await page.locator('#application-facts').innerText(), /已提交/);
       await logout(page);
@@ -67,7 +74,7 @@ describe('gaodi projects', () => {
       // The district bureau endorses it.
       await loginFirstTime(page, demo.server.account('district'));
       await page.goto(appPath);
-      await page.locator('#do-endorse').click();
+      await submit(page, page.locator('#do-endorse'));
       await waitForPath(page, appPath);
       assert.match(await page.locator('#application-facts').innerText(), /已推荐/);
       await logout(page);
@@ -75,16 +82,16 @@ describe('gaodi projects', () => {
       // City staff screen, draw the panel and assign.
       const cityPassword = await loginFirstTime(page, demo.server.account('city'));
       await page.goto(callPath);
-      await page.locator('#call-screen').click();
+      await submit(page, page.locator('#call-screen'));
       await waitForPath(page, callPath);
       const mine = page.locator('#applications-table tr', { hasText: TITLE });
       assert.equal(await mine.getAttribute('data-status'), 'eligible');
       await page.locator('#seed-source').fill('2022-05-10 福利彩票3D 开奖号码 716');
-      await page.locator('#draw-submit').click();
+      await submit(page, page.locator('#draw-submit'));
       await waitForPath(page, callPath);
       assert.match(await page.locator('#draw-record').innerText(), /2022-05-10/);
       assert.equal(await page.locator('#panel-table tbody tr').count(), 5);
-      await page.locator('#call-assign').click();
+      await submit(page, page.locator('#call-assign'));
       await waitForPath(page, callPath);
       assert.ok((await page.locator('#assignment-table tbody tr', { hasText: TITLE }).count()) === 5, 'five reviewers');
       assert.equal(await mine.getAttribute('data-status'), 'in_review');
@@ -99,11 +106,11 @@ describe('gaodi projects', () => {
       const reviewPath = new URL(page.url()).pathname;
       for (const [i, s] of ['8', '7', '8', '9'].entries()) await page.locator(`#score-${i}`).fill(s);
       await page.locator('#review-comment').fill('技术路线可行，产业化前景好。');
-      await page.locator('#review-submit').click();
+      await submit(page, page.locator('#review-submit'));
       assert.match(await page.locator('#form-errors').innerText(), /声明无利益冲突/);
       for (const [i, s] of ['8', '7', '8', '9'].entries()) await page.locator(`#score-${i}`).fill(s);
       await page.locator('#no-conflict').check();
-      await page.locator('#review-submit').click();
+      await submit(page, page.locator('#review-submit'));
       await waitForPath(page, reviewPath);
       assert.match(await page.locator('#my-score').innerText(), /80\.0/);
       await logout(page);
@@ -111,7 +118,7 @@ describe('gaodi projects', () => {
       // Staff rank and approve; the project starts with its agreement and first tranche.
       await login(page, 'city', cityPassword);
       await page.goto(callPath);
-      await page.locator('#call-rank').click();
+      await submit(page, page.locator('#call-rank'));
       await waitForPath(page, callPath);
       assert.match(await mine.innerText(), /80\.0/);
       await page.goto(`${appPath}#decide`);
@@ -123,7 +130,7 @@ describe('gaodi projects', () => {
       await page.waitForURL((u) => /^\/projects\/\d+$/.test(u.pathname));
       assert.match(await page.locator('#project-title').innerText(), /钠离子/);
       await page.locator('#agreement-no').fill('ZZKJ-2022-E2E');
-      await page.locator('#agreement-submit').click();
+      await submit(page, page.locator('#agreement-submit'));
       await page.waitForURL((u) => /^\/projects\/\d+$/.test(u.pathname));
       assert.equal(await page.locator('#milestone-table tbody tr').first().getAttribute('data-state'), 'accepted');
       assert.match(await page.locator('#project-facts').innerText(), /实施中/);
