@@ -561,3 +561,105 @@ async fn recorded_links_raise_conflicts_and_absent_experts_are_not_drawn() {
         "{conflicts:?}"
     );
 }
+
+#[tokio::test]
+async fn a_challenge_list_runs_from_demand_to_acceptance_by_the_demand_side() {
+    use gaodi_domain::project::lifecycle::ApplicationAction as A;
+    use gaodi_store::project::{NewApplication, NewChallenge};
+    let app = spawn_app().await;
+    let pool = experts(&app).await;
+    let (actor, all) = (Actor::system("test"), Scope::All);
+    let on = time::OffsetDateTime::now_utc().date();
+    let mut body = call_body("ZZ-JB", "2099-12-31T17:00:00Z");
+    body["kind"] = json!("challenge");
+    body["eligibility"] = Value::Null;
+    body["max_per_lead"] = json!(2);
+    let (_, call) = json_of(app.api("admin").send("post", "/api/v1/calls", Some(body)).await).await;
+    let call_id = call["call_id"].as_i64().unwrap();
+    app.api("admin").send("post", &format!("/api/v1/calls/{call_id}/status"), Some(json!({"action": "open"}))).await;
+
+    // The demand side (芦淞测试企业) proposes; the bureau declines one with a reason, publishes the other.
+    let demand = |t: &str| NewChallenge { title: t.into(), description: "需求".into(), budget_fen: 200_000_000 };
+    let ent_lusong = Scope::Organisation { organisation_id: app.org_lusong };
+    let declined =
+        app.store.propose_challenge(&actor, &ent_lusong, call_id, app.org_lusong, &demand("一般服务")).await.unwrap();
+    assert!(
+        app.store.vet_challenge(&actor, declined.challenge_id, false, " ").await.is_err(),
+        "declining needs a reason"
+    );
+    app.store.vet_challenge(&actor, declined.challenge_id, false, "不属于技术攻关").await.unwrap();
+    let ch = app
+        .store
+        .propose_challenge(&actor, &ent_lusong, call_id, app.org_lusong, &demand("IGBT芯片国产化"))
+        .await
+        .unwrap();
+    assert!(
+        app.store.propose_challenge(&actor, &ent_lusong, call_id, app.org_hetang, &demand("x")).await.is_err(),
+        "a firm proposes only for itself"
+    );
+    app.store.vet_challenge(&actor, ch.challenge_id, true, "").await.unwrap();
+
+    // Two teams race (赛马); a team cannot register for the declined demand or without a demand.
+    let team = |n: usize, challenge: Option<i64>| NewApplication {
+        organisation_id: app.org_hetang,
+        challenge_id: challenge,
+        lead_person_id: None,
+        lead_name: format!("团队{n}"),
+        title: format!("揭榜方案{n}"),
+        requested_fen: 200_000_000,
+        answers: serde_json::from_value(answers()).unwrap(),
+        members: Vec::new(),
+        partners: Vec::new(),
+    };
+    assert!(app.store.create_application(&actor, &all, call_id, &team(0, None)).await.is_err());
+    assert!(app.store.create_application(&actor, &all, call_id, &team(0, Some(declined.challenge_id))).await.is_err());
+    let mut teams = Vec::new();
+    for n in 1..=2 {
+        let a = app.store.create_application(&actor, &all, call_id, &team(n, Some(ch.challenge_id))).await.unwrap();
+        for step in [A::Submit, A::Endorse] {
+            app.store.application_action(&actor, &all, a.application_id, step, None, gaodi_store::now()).await.unwrap();
+        }
+        teams.push(a.application_id);
+    }
+    assert_eq!(app.store.challenge(ch.challenge_id).await.unwrap().teams, 2);
+    app.store.screen_call(&actor, call_id, on).await.unwrap();
+    app.store.draw_panel(&actor, call_id, "jb", on).await.unwrap();
+    app.store.assign_reviews(&actor, call_id, on).await.unwrap();
+    for a in app.store.assignments(Some(call_id), None).await.unwrap() {
+        let s = if a.application_id == teams[0] { 9 } else { 6 };
+        app.store.submit_review(&actor, a.review_assignment_id, a.person_id, &[s, s, s, s], "", true).await.unwrap();
+    }
+    assert!(pool.len() >= 6);
+    let standings = app.store.rank_call(&actor, call_id).await.unwrap();
+    assert_eq!(standings[0].application, teams[0]);
+    let decide = |approve| gaodi_store::project_follow::Decision {
+        approve,
+        granted_fen: 200_000_000,
+        minutes: if approve { "胜出" } else { "赛马未胜出" }.into(),
+        decided_on: on,
+        months: 24,
+    };
+    let project = app.store.decide(&actor, teams[0], &decide(true)).await.unwrap().unwrap();
+    assert!(app.store.decide(&actor, teams[1], &decide(false)).await.unwrap().is_none());
+    assert_eq!(app.store.challenge(ch.challenge_id).await.unwrap().status, "awarded");
+
+    // Gates release tranches; the bureau cannot accept a challenge project, the demand side does.
+    app.store.sign_agreement(&actor, project.project_id, "JB-001", on).await.unwrap();
+    let ms = app.store.milestones(project.project_id, on).await.unwrap();
+    let own = Scope::Organisation { organisation_id: app.org_hetang };
+    app.store.submit_milestone(&actor, &own, ms[1].milestone_id, "样机通过台架试验", on).await.unwrap();
+    app.store.decide_milestone(&actor, ms[1].milestone_id, true, None, on).await.unwrap();
+    let e = app.store.accept_project(&actor, project.project_id, true, "通过", None, on).await.unwrap_err();
+    assert_eq!(e.to_string(), "invalid input project.demand_side_accepts organisation=\"芦淞测试企业\"");
+    assert!(app
+        .store
+        .accept_project(&actor, project.project_id, true, "通过", Some(app.org_hetang), on)
+        .await
+        .is_err());
+    let done = app
+        .store
+        .accept_project(&actor, project.project_id, true, "需求方现场测试通过", Some(app.org_lusong), on)
+        .await
+        .unwrap();
+    assert_eq!((done.status, done.released_fen), (ProjectStatus::Accepted, 200_000_000));
+}
