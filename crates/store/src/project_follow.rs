@@ -442,12 +442,7 @@ impl Store {
             .await?;
         let m = milestone_from(&row.ok_or(StoreError::NotFound)?, on)?;
         let p = self.project(scope, m.project_id, on).await?;
-        if p.status != ProjectStatus::InProgress {
-            return Err(invalid(
-                "project.not_in_progress",
-                vec![("status_zh", p.status.name_zh().into()), ("status_en", p.status.name_en().into())],
-            ));
-        }
+        require_in_progress(&p)?;
         let text = text.map(str::trim).filter(|t| !t.is_empty());
         if matches!(action, MilestoneAction::Return | MilestoneAction::Submit) && text.is_none() {
             return Err(refused(&ProjectError::reason_required(action)));
@@ -493,10 +488,7 @@ impl Store {
         let reason = reason.as_str();
         let p = self.project(scope, project_id, on).await?;
         if !p.status.is_active() {
-            return Err(invalid(
-                "project.not_in_progress",
-                vec![("status_zh", p.status.name_zh().into()), ("status_en", p.status.name_en().into())],
-            ));
+            return Err(not_in_progress(&p));
         }
         if reason.trim().is_empty() {
             return Err(invalid("change.reason_required", Vec::new()));
@@ -642,12 +634,7 @@ impl Store {
         on: Date,
     ) -> Result<Project, StoreError> {
         let p = self.project(&Scope::All, id, on).await?;
-        if p.status != ProjectStatus::InProgress {
-            return Err(invalid(
-                "project.not_in_progress",
-                vec![("status_zh", p.status.name_zh().into()), ("status_en", p.status.name_en().into())],
-            ));
-        }
+        require_in_progress(&p)?;
         let mut tx = self.begin().await?;
         tx.execute(
             query("update project set midterm_result = $1, midterm_note = $2, midterm_on = $3, updated_at = $4 where project_id = $5")
@@ -769,6 +756,22 @@ impl Store {
             )
             .await?;
         row.map(|r| Ok((r.get("outcome")?, r.get("granted_fen")?, r.get("minutes")?))).transpose()
+    }
+}
+
+fn not_in_progress(p: &Project) -> StoreError {
+    invalid(
+        "project.not_in_progress",
+        vec![("status_zh", p.status.name_zh().into()), ("status_en", p.status.name_en().into())],
+    )
+}
+
+/// Milestones, the mid-term check and acceptance apply to a project in progress only.
+fn require_in_progress(p: &Project) -> Result<(), StoreError> {
+    if p.status == ProjectStatus::InProgress {
+        Ok(())
+    } else {
+        Err(not_in_progress(p))
     }
 }
 

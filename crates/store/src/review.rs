@@ -1149,29 +1149,7 @@ impl Store {
     /// spread and rank on each.
     pub async fn rank_call(&self, actor: &Actor, call_id: i64) -> Result<Vec<Standing>, StoreError> {
         let call = self.call(call_id).await?;
-        let rows = self
-            .db()
-            .fetch_all(
-                query(
-                    "select ra.application_id, ra.person_id, r.scores_json from review r \
-                     join review_assignment ra on ra.review_assignment_id = r.review_assignment_id \
-                     where ra.call_id = $1 order by ra.application_id, ra.person_id",
-                )
-                .bind(call_id),
-            )
-            .await?;
-        let reviews: Vec<Review> = rows
-            .iter()
-            .map(|r| {
-                Ok(Review {
-                    application: r.get("application_id")?,
-                    reviewer: r.get("person_id")?,
-                    scores: serde_json::from_str(&r.get::<String>("scores_json")?).unwrap_or_default(),
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        let standings =
-            scoring::rank(&call.review, &reviews).map_err(|e| StoreError::invalid(e.code(), e.args(), None))?;
+        let standings = self.standings(call_id).await?;
         let mut tx = self.begin().await?;
         for s in &standings {
             tx.execute(

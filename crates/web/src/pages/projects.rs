@@ -544,12 +544,21 @@ where
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
     require_staff(me)?;
+    act(me, &format!("/calls/{id}"), f, |msg| render_call(state, me, id, Some(msg))).await
+}
+
+/// Runs an action: on success back to `back` (303), on a refusal the page again with the
+/// reason on top (`rerender`); errors that are not the user's to fix pass through.
+async fn act<F, Fut, R, RFut>(me: &Me, back: &str, f: F, rerender: R) -> AppResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(), AppError>>,
+    R: FnOnce(String) -> RFut,
+    RFut: std::future::Future<Output = AppResult<Response>>,
+{
     match f().await {
-        Ok(()) => Ok(see_other(&format!("/calls/{id}"))),
-        Err(e) => {
-            let msg = refusal(me, e)?;
-            render_call(state, me, id, Some(msg)).await
-        }
+        Ok(()) => Ok(see_other(back)),
+        Err(e) => rerender(refusal(me, e)?).await,
     }
 }
 
@@ -1869,13 +1878,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
-    match f().await {
-        Ok(()) => Ok(see_other(&format!("/projects/{id}"))),
-        Err(e) => {
-            let msg = refusal(me, e)?;
-            render_project(state, me, id, Some(msg)).await
-        }
-    }
+    act(me, &format!("/projects/{id}"), f, |msg| render_project(state, me, id, Some(msg))).await
 }
 
 #[derive(Deserialize)]
