@@ -69,6 +69,8 @@ describe('gaodi projects', () => {
       await submit(page, page.locator('#do-submit'));
       await waitForPath(page, appPath);
       assert.match(await page.locator('#application-facts').innerText(), /已提交/);
+      await page.goto('/calls');
+      assert.match(await page.locator('#my-applications-table').innerText(), /钠离子电池正极材料中试（e2e）\s+已提交/);
       await logout(page);
 
       // The district bureau endorses it.

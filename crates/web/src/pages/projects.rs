@@ -126,6 +126,8 @@ struct CallsPage {
     rows: Vec<CallRow>,
     overdue: Vec<OverdueRow>,
     staff: bool,
+    /// The enterprise's own applications, across calls.
+    mine: Vec<(i64, String, String, String, String)>,
 }
 
 async fn calls_page(State(state): State<AppState>, me: Me) -> AppResult<Response> {
@@ -179,7 +181,21 @@ async fn calls_page(State(state): State<AppState>, me: Me) -> AppResult<Response
             .collect()
     };
     let c = chrome(&me, "/calls").crumb(t(lang, "projects.calls"), "");
-    html(&CallsPage { c, rows, overdue, staff: require_staff(&me).is_ok() })
+    let mine = if me.role() == Role::EnterpriseUser {
+        state
+            .store
+            .applications(&me.scope(), &ApplicationFilter::default())
+            .await?
+            .into_iter()
+            .map(|a| {
+                let status = pick(lang, a.status.name_zh(), a.status.name_en()).to_owned();
+                (a.application_id, a.call_code, a.title, a.status.as_str().to_owned(), status)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    html(&CallsPage { c, rows, overdue, staff: require_staff(&me).is_ok(), mine })
 }
 
 struct AppRow {
