@@ -3,8 +3,12 @@
 //! City figures the article or the public baseline gives are used as they are (GDP 2021
 //! 3420.3亿元 B01, R&D intensity 2019 2.86 % and 2020 3.27 % B12-B13, high-tech industry value
 //! added 1016.11亿元 2021 F031 / 1043.3亿元 2022 B22, its growth 22.1 % F032, resident
-//! population 388.33万 B07, 602 applications F019); every other figure is synthetic and
-//! plausible. District figures split the city's by fixed weights so that they add up to it
+//! population 388.33万 B07); every other figure is synthetic and plausible.
+//!
+//! Project figures from 2021 on are counted from the project registry (`projects.rs` loads the
+//! 2021 project year: 602 applications F019, 98 approvals, 52,000 万元), so 2021 has no
+//! reported fact for them; 2019, 2020 and 2022 are reported (the registry holds no project of
+//! 2022, and a reported figure wins over the count, see the indicator engine). District figures split the city's by fixed weights so that they add up to it
 //! exactly; each district's high-tech value-added growth is its own (渌口区 34.5 % in 2021,
 //! F039). The targets are those of the article's 2022 key tasks (重点2-4).
 
@@ -35,7 +39,7 @@ const SPLIT: &[(&str, [&str; 4])] = &[
     ("resident_population", ["402.85", "390.27", "388.33", "386.30"]),
 ];
 
-/// City-only figures by year.
+/// City-only figures by year (project figures of [`COUNTED_2021`] are not reported for 2021).
 const CITY_ONLY: &[(&str, [&str; 4])] = &[
     ("hti_va_growth", ["12.3", "8.6", "22.1", "9.8"]),
     ("prov_plus_project_applications", ["540", "571", "602", "630"]),
@@ -43,6 +47,9 @@ const CITY_ONLY: &[(&str, [&str; 4])] = &[
     ("natl_prov_projects_approved", ["88", "93", "98", "126"]),
     ("project_funding", ["41200", "45600", "52000", "63440"]),
 ];
+
+/// Project figures the registry counts for 2021.
+const COUNTED_2021: [&str; 3] = ["prov_plus_project_applications", "natl_prov_projects_approved", "project_funding"];
 
 /// Each district's high-tech value-added growth (%), 2019..2022.
 const DISTRICT_GROWTH: [[&str; 4]; 9] = [
@@ -122,6 +129,9 @@ pub fn facts() -> Table {
     }
     for (measure, values) in CITY_ONLY {
         for (year, value) in YEARS.iter().zip(values) {
+            if *year == 2021 && COUNTED_2021.contains(measure) {
+                continue;
+            }
             row(measure, "430200", *year, (*value).to_owned(), "bureau");
         }
     }

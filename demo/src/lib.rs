@@ -241,6 +241,13 @@ pub const SEED_COUNTS: &[SeedCount] = &[
         year: 2021,
         count: "technology contracts registered in 2021 with the seller in 醴陵市",
     },
+    SeedCount {
+        fact_id: "F019",
+        indicator_code: "prov_plus_project_applications",
+        region: "430200",
+        year: 2021,
+        count: "applications to provincial and national calls submitted in 2021, not withdrawn",
+    },
 ];
 
 /// The generated registries, as the tables their imports read.

@@ -2,8 +2,8 @@
 //!
 //! - 602 applications to provincial-and-above programmes (F019): 86 to national and 516 to
 //!   provincial calls, filed in the higher levels' portals and recorded by the city, of which
-//!   12 + 86 = 98 were approved (the reported `natl_prov_projects_approved` for 2021), with
-//!   the granted amounts adding up, with the municipal projects, to the reported 52,000 万元
+//!   12 + 86 = 98 were approved (`natl_prov_projects_approved` for 2021, counted from them), with
+//!   the granted amounts adding up, with the municipal projects, to 52,000 万元
 //!   of 2021 (`project_funding`);
 //! - the municipal key R&D call (60 applications): submission, district endorsement (two
 //!   returned, one withdrawn), screening, conflicts, a seeded panel draw, the optimal
@@ -39,7 +39,7 @@ pub const DEMO_EXPERT: &str = "陈明远";
 /// The open call of the demo.
 pub const OPEN_CALL: &str = "ZZ-2022-ZD";
 const MUNICIPAL_CALL: &str = "ZZ-2021-ZD";
-/// 2021 funding of approved projects (万元 in fen): the reported `project_funding`.
+/// 2021 funding of approved projects (万元 in fen): `project_funding`, counted from the projects.
 const FUNDING_2021_FEN: i64 = 52_000 * 1_000_000;
 
 const TOPICS: [(&str, &str); 12] = [
@@ -397,7 +397,7 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<(), StoreError> {
         )
         .await?;
     // Grants: 12 national and 86 provincial approvals sharing what the municipal ones leave
-    // of the reported 2021 total, in whole 万元.
+    // of the 2021 total, in whole 万元.
     let external_total = FUNDING_2021_FEN - municipal_fen;
     let weights: Vec<i64> = (0..98).map(|i| if i < 12 { 5 } else { 1 } * rng.gen_range(80..120)).collect();
     let sum: i64 = weights.iter().sum();

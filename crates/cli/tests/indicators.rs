@@ -115,10 +115,17 @@ fn indicators_show_reproduces_the_seed_figures() {
     }
     // The 2021 contract turnover is the public baseline B25 (206.2亿元).
     assert_eq!(cache[&("430200".to_owned(), "2021".to_owned())]["tech_contract_turnover"][0], "206.20");
+    // Project figures: counted from the project registry for 2021 (F019 above, and the demo's
+    // 98 approvals and 52,000 万元), reported for 2022 (the registry holds no 2022 project).
+    let y2021 = &cache[&("430200".to_owned(), "2021".to_owned())];
+    assert_eq!(y2021["natl_prov_projects_approved"][0], "98");
+    assert_eq!(y2021["project_funding"][0], "52000.00");
 
     // The 2022 targets of the article (重点2-4), with their comparators (the article's "=" of a
     // figure to reach, 达到, is ">=": the notes on seed comparators).
     let y2022 = show(&url, "430200", "2022");
+    assert_eq!(y2022["natl_prov_projects_approved"][0], "126");
+    assert_eq!(y2022["project_funding_growth"][0], "22.0");
     for id in ["F059", "F060", "F061", "F062", "F063", "F064", "F065", "F066", "F067", "F068", "F069", "F070", "F071"] {
         let (_, code, _, value, _) = seed.iter().find(|s| s.0 == id).unwrap().clone();
         let Some(row) = y2022.get(&code) else {

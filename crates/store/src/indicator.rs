@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use gaodi_domain::access::Scope;
-use gaodi_domain::indicator::registry::{Entity, Record, Snapshot, Span};
+use gaodi_domain::indicator::registry::{Entity, Record, Snapshot, Span, PROJECT_RUN};
 use gaodi_domain::indicator::{
     catalogue, format_e4_plain, parse_code, parse_e4, Comparator, Direction, IndicatorDef, MeasureDef,
     SpaceAggregation, TimeAggregation,
@@ -1120,6 +1120,59 @@ impl Store {
             });
         }
         snap.records.insert(Entity::Loan, loans);
+
+        // Applications, with their call's level and kind, dated by the day they were submitted in
+        // Beijing time (a year's figure ends at midnight there); a draft never submitted counts
+        // in no period, so it is not loaded.
+        let beijing = time::macros::offset!(+8);
+        let mut q = query(
+            "select a.application_id, a.region_code, a.organisation_id, a.status, a.submitted_at, c.level, c.kind \
+             from application a join call c on c.call_id = a.call_id where a.submitted_at is not null",
+        );
+        scope::restrict(self, &mut q, scope, Some("a.region_code"), Some("a.organisation_id")).await?;
+        let mut applications = Vec::new();
+        for r in self.db().fetch_all(q).await? {
+            let org: i64 = r.get("organisation_id")?;
+            let submitted: Option<OffsetDateTime> = r.get("submitted_at")?;
+            applications.push(Record {
+                id: r.get("application_id")?,
+                region: r.get("region_code")?,
+                park: park_of.get(&org).and_then(|(_, p)| p.clone()),
+                attrs: vec![("level", r.get("level")?), ("kind", r.get("kind")?), ("status", r.get("status")?)],
+                date: submitted.map(|t: OffsetDateTime| t.to_offset(beijing).date()),
+                until: None,
+                amount_fen: None,
+                spans: Vec::new(),
+            });
+        }
+        snap.records.insert(Entity::Application, applications);
+
+        // Projects, with their call's level and kind: approved on a day, running from start to
+        // the planned end (as extended), with the granted amount.
+        let mut q = query(
+            "select p.project_id, p.region_code, p.organisation_id, p.status, p.granted_fen, p.approved_on, p.start_on, \
+             p.end_on, c.level, c.kind from project p join call c on c.call_id = p.call_id where 1 = 1",
+        );
+        scope::restrict(self, &mut q, scope, Some("p.region_code"), Some("p.organisation_id")).await?;
+        let mut projects = Vec::new();
+        for r in self.db().fetch_all(q).await? {
+            let org: i64 = r.get("organisation_id")?;
+            projects.push(Record {
+                id: r.get("project_id")?,
+                region: r.get("region_code")?,
+                park: park_of.get(&org).and_then(|(_, p)| p.clone()),
+                attrs: vec![("level", r.get("level")?), ("kind", r.get("kind")?), ("status", r.get("status")?)],
+                date: Some(r.get("approved_on")?),
+                until: None,
+                amount_fen: Some(r.get("granted_fen")?),
+                spans: vec![Span {
+                    kind: PROJECT_RUN.to_owned(),
+                    from: r.get("start_on")?,
+                    to: Some(r.get("end_on")?),
+                }],
+            });
+        }
+        snap.records.insert(Entity::Project, projects);
         Ok(snap)
     }
 
@@ -1211,6 +1264,8 @@ impl Store {
             Entity::Award => ("award", "award_id", "project_title"),
             Entity::Contract => ("tech_contract", "tech_contract_id", "contract_no || ' ' || title"),
             Entity::Loan => ("loan", "loan_id", "contract_no || ' ' || bank"),
+            Entity::Application => ("application", "application_id", "title"),
+            Entity::Project => ("project", "project_id", "code || ' ' || title"),
         };
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {

@@ -264,6 +264,8 @@ pub fn record_href(entity: gaodi_domain::indicator::registry::Entity, id: i64) -
         Entity::Award => "/awards",
         Entity::Contract => "/contracts",
         Entity::Loan => "/loans",
+        Entity::Application => "/applications",
+        Entity::Project => "/projects",
         Entity::Ip => return None,
     };
     Some(format!("{base}/{id}"))

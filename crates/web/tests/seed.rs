@@ -179,6 +179,24 @@ async fn demo_reproduces_the_seed_figures() {
     };
     measured.push(("F089", store.list_contracts_page(&Scope::All, &liling_2021, 1, 1).await.unwrap().total as f64));
 
+    // Projects, counted by the indicator engine from the project registry (no fact for 2021):
+    // the 602 applications of F019, and the demo's 98 approvals and 52,000 万元 of 2021.
+    let inputs = store.indicator_inputs(&Scope::All).await.unwrap();
+    let (engine, errors) = gaodi_domain::indicator::engine::Engine::new(&inputs);
+    assert!(errors.is_empty(), "{errors:?}");
+    let y2021 = gaodi_domain::period::Period::parse("2021").unwrap();
+    let computed = |code: &str| {
+        let cell = engine.cell(code, "430200", y2021);
+        cell.value.unwrap_or_else(|| panic!("{code}: {:?}", cell.no_value)).parse::<f64>().unwrap()
+    };
+    assert!(
+        inputs.facts.iter().all(|f| !(f.measure == "prov_plus_project_applications" && f.period == y2021)),
+        "counted, not reported"
+    );
+    measured.push(("F019", computed("prov_plus_project_applications")));
+    assert_eq!(computed("natl_prov_projects_approved"), 98.0);
+    assert_eq!(computed("project_funding"), 52_000.0);
+
     let facts = seed_facts();
     let mut failures = Vec::new();
     for (id, actual) in &measured {

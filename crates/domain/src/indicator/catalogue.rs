@@ -6,8 +6,14 @@
 //! Indicators counted from the registries are formulas over registry aggregates (see
 //! [`super::registry`] for what each entity counts); figures only the statistics bureau or the
 //! finance bureau know (GDP, R&D expenditure, fiscal spending, value added at comparable
-//! prices) are measures, reported as facts. Project figures are measures until the projects
-//! registry exists; a later definition version (from its first year) will count them instead.
+//! prices) are measures, reported as facts.
+//!
+//! Project figures were reported until the project registry was kept: from 2021, the first
+//! project year gaodi holds, [`LATER_VERSIONS`] counts applications, approvals and granted
+//! funding from the registry, while the version before it (to 2020) still reads the reported
+//! facts. A definition is versioned by year (`valid_from`, `valid_to` exclusive), so earlier
+//! years keep their figures and their meaning. `key_tech_projects_implemented` stays reported:
+//! which projects are "key technology" (攻关) projects is not something the registry records.
 
 use super::{Direction, IndicatorDef, MeasureDef, SpaceAggregation, TimeAggregation};
 
@@ -502,7 +508,7 @@ const INDICATORS: &[IndicatorRow] = {
             Last,
             2,
         ),
-        // Projects (reported until the projects registry counts them).
+        // Projects: reported to 2020, counted from the project registry from 2021 (LATER_VERSIONS).
         (
             "prov_plus_project_applications",
             "申报省级以上科技项目数",
@@ -536,6 +542,7 @@ const INDICATORS: &[IndicatorRow] = {
             Flow,
             0,
         ),
+        ("project_funding", "立项资金", "Funding of approved projects", "万元", "10,000 yuan", None, Sum, Flow, 2),
         (
             "project_funding_growth",
             "立项资金同比增长",
@@ -550,17 +557,45 @@ const INDICATORS: &[IndicatorRow] = {
     ]
 };
 
+/// New definitions of shipped indicators from a year on: (code, first year, formula). The
+/// version before ends that year; names, units, aggregation and decimals stay.
+///
+/// Applications count once submitted (a draft never submitted counts nowhere; one withdrawn
+/// since does not count), to provincial and national calls, filed in gaodi or recorded from the
+/// higher levels' portals; approvals and funding count projects by their approval date
+/// (funding: every level, granted amounts, in 万元).
+pub const LATER_VERSIONS: &[(&str, i32, &str)] = &[
+    (
+        "prov_plus_project_applications",
+        2021,
+        concat!(
+            r#"count(application where level = "national" and status != "draft" and status != "withdrawn" "#,
+            r#"valid_at started) + count(application where level = "provincial" and status != "draft" "#,
+            r#"and status != "withdrawn" valid_at started)"#,
+        ),
+    ),
+    (
+        "natl_prov_projects_approved",
+        2021,
+        r#"count(project where level = "national" valid_at started) + count(project where level = "provincial" valid_at started)"#,
+    ),
+    ("project_funding", 2021, "sum(project.amount valid_at started) / 10000"),
+];
+
 /// Whether a higher value of the indicator is better (every shipped indicator: yes).
 const DIRECTION: Direction = Direction::Up;
 
-/// The indicators gaodi ships, each in one version valid from 2015.
+/// The first year of every shipped indicator's first version.
+const FIRST_YEAR: i32 = 2015;
+
+/// The indicators gaodi ships: each from 2015, and its later versions ([`LATER_VERSIONS`]).
 #[must_use]
 pub fn indicators() -> Vec<IndicatorDef> {
-    INDICATORS
-        .iter()
-        .map(|&(code, zh, en, unit_zh, unit_en, formula, space, time, decimals)| IndicatorDef {
+    let mut out = Vec::new();
+    for &(code, zh, en, unit_zh, unit_en, formula, space, time, decimals) in INDICATORS {
+        let first = IndicatorDef {
             code: code.to_owned(),
-            valid_from: 2015,
+            valid_from: FIRST_YEAR,
             valid_to: None,
             name_zh: zh.to_owned(),
             name_en: en.to_owned(),
@@ -571,8 +606,18 @@ pub fn indicators() -> Vec<IndicatorDef> {
             time,
             direction: DIRECTION,
             decimals,
-        })
-        .collect()
+        };
+        let mut versions = vec![first];
+        for &(_, from, formula) in LATER_VERSIONS.iter().filter(|(c, _, _)| *c == code) {
+            let mut next = versions.last().expect("the first version").clone();
+            versions.last_mut().expect("the first version").valid_to = Some(from);
+            next.valid_from = from;
+            next.formula = Some(formula.to_owned());
+            versions.push(next);
+        }
+        out.extend(versions);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -585,11 +630,38 @@ mod tests {
         let mut seen = HashSet::new();
         for d in indicators() {
             assert!(super::super::parse_code(&d.code).is_ok(), "{}", d.code);
-            assert!(seen.insert(d.code.clone()), "duplicate {}", d.code);
+            assert!(seen.insert((d.code.clone(), d.valid_from)), "duplicate {}@{}", d.code, d.valid_from);
         }
         let measures: HashSet<String> = measures().into_iter().map(|m| m.code).collect();
         for d in indicators().iter().filter(|d| d.formula.is_none()) {
             assert!(measures.contains(&d.code), "{} reads a measure that is not shipped", d.code);
+        }
+    }
+
+    #[test]
+    fn versions_follow_each_other_without_gap_or_overlap() {
+        let all = indicators();
+        for (code, from, _) in LATER_VERSIONS {
+            assert!(INDICATORS.iter().any(|r| r.0 == *code), "{code} is shipped");
+            let versions: Vec<&IndicatorDef> = all.iter().filter(|d| d.code == *code).collect();
+            for year in FIRST_YEAR..2040 {
+                assert_eq!(versions.iter().filter(|d| d.valid_in(year)).count(), 1, "{code} in {year}");
+            }
+            let later = versions.iter().find(|d| d.valid_in(*from)).unwrap();
+            assert_eq!(later.valid_from, *from);
+            assert!(later.formula.is_some());
+        }
+        // Reported to 2020, counted from 2021.
+        let funding: Vec<&IndicatorDef> = all.iter().filter(|d| d.code == "project_funding").collect();
+        assert!(funding.iter().find(|d| d.valid_in(2020)).unwrap().formula.is_none());
+    }
+
+    #[test]
+    fn every_formula_parses() {
+        for d in indicators() {
+            if let Some(f) = &d.formula {
+                assert!(gaodi_expr::parse(f).is_ok(), "{}@{}: {f}", d.code, d.valid_from);
+            }
         }
     }
 }

@@ -7,6 +7,11 @@
 //! - An indicator with a formula evaluates it (gaodi-expr) at the region and period; names in
 //!   the formula are indicators first, then measures; registry aggregates are counted by
 //!   [`super::registry`] in the tree of the period's year.
+//! - A figure reported for the region and period itself wins over the formula, when the
+//!   indicator's code is also a measure's (the project figures, counted from the registry from
+//!   2021, may still be reported for a year the registry does not hold): the official figure,
+//!   as a parent's own figure wins in the roll-up. Only the region's own fact of exactly that
+//!   period counts; sub-periods and children are left to the formula.
 //! - An indicator without a formula, and a measure named in a formula, is the reported fact:
 //!   1. the region's own current fact for the period; where several sources report it, the
 //!      first of `statistics_bureau`, `bureau`, `district`, then any other in code order;
@@ -342,6 +347,9 @@ impl<'a> Engine<'a> {
     fn compute(&self, code: &str, r: usize, period: Period) -> Result<f64, NoValueReason> {
         if let Some(def) = self.definition(code, period.year()) {
             if let Some(expr) = self.formulas.get(&(def.code.clone(), def.valid_from)) {
+                if let Some(v) = self.reported_override(code, r, period) {
+                    return Ok(v);
+                }
                 return self.eval_formula(expr, r, period);
             }
             if def.formula.is_some() {
@@ -451,6 +459,16 @@ impl<'a> Engine<'a> {
         ))
     }
 
+    /// The region's own reported figure of an indicator that is also a measure (see the module
+    /// docs): it wins over the indicator's formula.
+    fn reported_override(&self, code: &str, r: usize, period: Period) -> Option<f64> {
+        if self.measures.contains_key(code) {
+            self.measure_value_own(code, r, period)
+        } else {
+            None
+        }
+    }
+
     fn measure_value_own(&self, code: &str, r: usize, period: Period) -> Option<f64> {
         #[allow(clippy::cast_precision_loss)]
         self.facts.get(&(code, r, period)).and_then(|l| l.first()).map(|f| f.value_e4 as f64 / 10_000.0)
@@ -490,6 +508,10 @@ impl<'a> Engine<'a> {
             self.measure_sources(code, r, period, &mut out);
             return out;
         };
+        if self.reported_override(code, r, period).is_some() {
+            self.measure_sources(code, r, period, &mut out);
+            return out;
+        }
         let refs = expr.references();
         for name in &refs.codes {
             if self.definition(name, period.year()).is_some() {
@@ -799,4 +821,70 @@ pub fn ranking(engine: &Engine<'_>, code: &str, region: &str, period: Period) ->
         out.push((c, rank));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicator::catalogue;
+    use crate::indicator::registry::{Record, Span, PROJECT_RUN};
+    use time::macros::date;
+
+    fn fact(id: i64, year: &str, value_e4: i64) -> FactIn {
+        FactIn {
+            fact_id: id,
+            measure: "project_funding".into(),
+            region: "430200".into(),
+            period: Period::parse(year).unwrap(),
+            source: "bureau".into(),
+            value_e4,
+        }
+    }
+
+    #[test]
+    fn a_later_version_counts_the_registry_and_a_reported_figure_wins() {
+        let project = Record {
+            id: 7,
+            region: "430200".into(),
+            park: None,
+            attrs: vec![("level", "provincial".into()), ("kind", "ordinary".into()), ("status", "approved".into())],
+            date: Some(date!(2021 - 11 - 30)),
+            until: None,
+            amount_fen: Some(52_000 * 1_000_000),
+            spans: vec![Span {
+                kind: PROJECT_RUN.into(),
+                from: date!(2022 - 01 - 01),
+                to: Some(date!(2024 - 12 - 31)),
+            }],
+        };
+        let inputs = Inputs {
+            regions: vec![RegionInfo {
+                code: "430200".into(),
+                name_zh: "株洲市".into(),
+                name_en: "Zhuzhou".into(),
+                is_park: false,
+            }],
+            memberships: vec![],
+            measures: catalogue::measures(),
+            definitions: catalogue::indicators(),
+            facts: vec![fact(1, "2020", 45_600 * 10_000), fact(2, "2022", 63_440 * 10_000)],
+            snapshot: Snapshot { records: HashMap::from([(Entity::Project, vec![project])]) },
+        };
+        let (engine, errors) = Engine::new(&inputs);
+        assert!(errors.is_empty(), "{errors:?}");
+        let value = |code: &str, year: &str| engine.cell(code, "430200", Period::parse(year).unwrap()).value;
+        // Reported to 2020; counted in 2021; reported again for 2022, which wins over the count of 0.
+        assert_eq!(value("project_funding", "2020").as_deref(), Some("45600.00"));
+        assert_eq!(value("project_funding", "2021").as_deref(), Some("52000.00"));
+        assert_eq!(value("project_funding", "2022").as_deref(), Some("63440.00"));
+        assert_eq!(value("natl_prov_projects_approved", "2021").as_deref(), Some("1"));
+        assert_eq!(value("project_funding_growth", "2021").as_deref(), Some("14.0"));
+        // Sources follow: records in 2021, the fact in 2022.
+        let y2021 = engine.sources("project_funding", "430200", Period::parse("2021").unwrap());
+        assert!(matches!(&y2021[..], [Source::Records { ids, .. }] if ids == &vec![7]), "{y2021:?}");
+        let y2022 = engine.sources("project_funding", "430200", Period::parse("2022").unwrap());
+        assert!(matches!(&y2022[..], [Source::Facts { fact_ids, .. }] if fact_ids == &vec![2]), "{y2022:?}");
+        // A formula indicator without a measure of its code has nothing to be overridden by.
+        assert_eq!(engine.reported_override("hte_count", 0, Period::parse("2022").unwrap()), None);
+    }
 }

@@ -22,7 +22,14 @@
 //!     approved within the period;
 //!   - `ip`: granted on or before the period's end and not expired at it;
 //!   - `award`: awarded in a year within the period; `contract`: registered within the period;
-//!     `loan`: started within the period (flows).
+//!     `loan`: started within the period (flows);
+//!   - `application` (to a call, with the call's `level` and `kind`): submitted within the
+//!     period (its day in Beijing time), whatever `valid_at` says: a flow. A draft never
+//!     submitted counts nowhere; its `status` is the current one (`withdrawn`, `approved`, …);
+//!   - `project` (with its call's `level` and `kind`): with `valid_at started`, approved within
+//!     the period; otherwise running (start to planned end, extensions included) at the
+//!     period's end, start, or any time during it (`valid_at period`, the default), like a
+//!     tier. `sum(project.amount)` is the granted amount, in yuan.
 
 use std::collections::HashMap;
 
@@ -42,11 +49,22 @@ pub enum Entity {
     Award,
     Contract,
     Loan,
+    Application,
+    Project,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 7] =
-        [Entity::Org, Entity::Person, Entity::Platform, Entity::Ip, Entity::Award, Entity::Contract, Entity::Loan];
+    pub const ALL: [Entity; 9] = [
+        Entity::Org,
+        Entity::Person,
+        Entity::Platform,
+        Entity::Ip,
+        Entity::Award,
+        Entity::Contract,
+        Entity::Loan,
+        Entity::Application,
+        Entity::Project,
+    ];
 
     /// The name used in formulas.
     #[must_use]
@@ -59,6 +77,8 @@ impl Entity {
             Entity::Award => "award",
             Entity::Contract => "contract",
             Entity::Loan => "loan",
+            Entity::Application => "application",
+            Entity::Project => "project",
         }
     }
 
@@ -81,6 +101,7 @@ impl Entity {
             Entity::Ip | Entity::Contract => &["kind"],
             Entity::Award => &["category", "level", "grade"],
             Entity::Loan => &["scheme", "status"],
+            Entity::Application | Entity::Project => &["level", "kind", "status"],
         }
     }
 
@@ -97,7 +118,7 @@ impl Entity {
     /// Whether `sum(entity.amount)` is meaningful.
     #[must_use]
     pub fn has_amount(self) -> bool {
-        matches!(self, Entity::Contract | Entity::Loan)
+        matches!(self, Entity::Contract | Entity::Loan | Entity::Project)
     }
 }
 
@@ -157,14 +178,15 @@ pub struct Record {
     pub park: Option<String>,
     /// Filterable fields (`kind`, `level`, …).
     pub attrs: Vec<(&'static str, String)>,
-    /// The record's date: approval (platform), grant (ip), registration (contract), start
-    /// (loan), 1 January of the award year (award).
+    /// The record's date: approval (platform, project), grant (ip), registration (contract),
+    /// start (loan), 1 January of the award year (award), submission (application).
     pub date: Option<Date>,
     /// Expiry (ip).
     pub until: Option<Date>,
-    /// Amount in fen (contract, loan).
+    /// Amount in fen (contract, loan; project: granted).
     pub amount_fen: Option<i64>,
-    /// Tiers (org) or roles (person).
+    /// Tiers (org), roles (person), or the run from start to planned end (project: one span
+    /// of kind [`PROJECT_RUN`]).
     pub spans: Vec<Span>,
 }
 
@@ -173,6 +195,9 @@ impl Record {
         self.attrs.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str())
     }
 }
+
+/// The kind of a project's one span: its run from start to planned end.
+pub const PROJECT_RUN: &str = "run";
 
 /// The registries, as formulas see them.
 #[derive(Debug, Clone, Default)]
@@ -243,7 +268,11 @@ pub fn matches(query: &RegistryQuery, record: &Record, period: Period) -> bool {
             record.date.is_none_or(|d| d <= end) && record.attr("status").is_none_or(|s| s != "revoked")
         }
         Entity::Ip => record.date.is_some_and(|d| d <= end) && record.until.is_none_or(|u| u >= end),
-        Entity::Award | Entity::Contract | Entity::Loan => record.date.is_some_and(|d| start <= d && d <= end),
+        Entity::Award | Entity::Contract | Entity::Loan | Entity::Application => {
+            record.date.is_some_and(|d| start <= d && d <= end)
+        }
+        Entity::Project if query.valid_at == ValidAt::Started => record.date.is_some_and(|d| start <= d && d <= end),
+        Entity::Project => record.spans.iter().any(|s| s.kind == PROJECT_RUN && span_holds(s, query.valid_at, period)),
     };
     if !in_time {
         return false;
@@ -407,5 +436,102 @@ mod tests {
         assert_eq!(y.get("430200"), Some(&0.30));
         let m = snap.aggregate(&q, Period::parse("2021-12").unwrap(), &placement());
         assert_eq!(m.get("430202"), Some(&0.20));
+    }
+
+    #[test]
+    fn applications_count_when_submitted_and_projects_when_approved_or_running() {
+        let application = |id, level: &str, status: &str, submitted: Option<Date>| Record {
+            id,
+            region: "430202".into(),
+            park: None,
+            attrs: vec![("level", level.into()), ("kind", "ordinary".into()), ("status", status.into())],
+            date: submitted,
+            until: None,
+            amount_fen: None,
+            spans: vec![],
+        };
+        let project = |id, level: &str, approved: Date, run: (Date, Date), fen| Record {
+            id,
+            region: "430211".into(),
+            park: Some("P43001".into()),
+            attrs: vec![("level", level.into()), ("kind", "ordinary".into()), ("status", "in_progress".into())],
+            date: Some(approved),
+            until: None,
+            amount_fen: Some(fen),
+            spans: vec![Span { kind: PROJECT_RUN.into(), from: run.0, to: Some(run.1) }],
+        };
+        let snap = Snapshot {
+            records: HashMap::from([
+                (
+                    Entity::Application,
+                    vec![
+                        application(1, "provincial", "approved", Some(date!(2021 - 03 - 01))),
+                        application(2, "provincial", "withdrawn", Some(date!(2021 - 12 - 31))),
+                        application(3, "national", "rejected", Some(date!(2022 - 01 - 01))),
+                        application(4, "municipal", "submitted", Some(date!(2021 - 05 - 01))),
+                        application(5, "provincial", "draft", None),
+                    ],
+                ),
+                (
+                    Entity::Project,
+                    vec![
+                        project(
+                            1,
+                            "national",
+                            date!(2021 - 11 - 30),
+                            (date!(2022 - 01 - 01), date!(2024 - 12 - 31)),
+                            300_000_000,
+                        ),
+                        project(
+                            2,
+                            "municipal",
+                            date!(2021 - 06 - 15),
+                            (date!(2021 - 07 - 01), date!(2023 - 06 - 30)),
+                            50_000_000,
+                        ),
+                        project(
+                            3,
+                            "provincial",
+                            date!(2020 - 11 - 30),
+                            (date!(2021 - 01 - 01), date!(2021 - 06 - 30)),
+                            10_000_000,
+                        ),
+                    ],
+                ),
+            ]),
+        };
+        let y2021 = Period::parse("2021").unwrap();
+        let query = |entity, aggregate, filters: &[(&str, bool, &str)], valid_at| RegistryQuery {
+            entity,
+            aggregate,
+            filters: filters
+                .iter()
+                .map(|(f, equal, v)| Filter { field: (*f).into(), equal: *equal, value: (*v).into() })
+                .collect(),
+            valid_at,
+        };
+        // Submitted in 2021, to a provincial call, not withdrawn: 1 (2 is withdrawn, 3 is of 2022,
+        // 4 municipal, 5 never submitted), whatever valid_at says.
+        for valid_at in [ValidAt::Started, ValidAt::PeriodEnd, ValidAt::Period] {
+            let q = query(
+                Entity::Application,
+                Aggregate::Count,
+                &[("level", true, "provincial"), ("status", false, "withdrawn"), ("status", false, "draft")],
+                valid_at,
+            );
+            assert_eq!(snap.matching(&q, y2021, &placement(), "430200"), vec![1]);
+        }
+        // Approved in 2021: 1 and 2; their granted amounts in yuan; parks counted once.
+        let q = query(Entity::Project, Aggregate::SumAmount, &[], ValidAt::Started);
+        let sums = snap.aggregate(&q, y2021, &placement());
+        assert_eq!(sums.get("430200"), Some(&3_500_000.0));
+        assert_eq!(sums.get("P43001"), Some(&3_500_000.0));
+        let q = query(Entity::Project, Aggregate::Count, &[("level", false, "municipal")], ValidAt::Started);
+        assert_eq!(snap.matching(&q, y2021, &placement(), "430200"), vec![1]);
+        // Running: at the end of 2021, 2 (1 starts in 2022, 3 ended in June); during 2021, 2 and 3.
+        let q = query(Entity::Project, Aggregate::Count, &[], ValidAt::PeriodEnd);
+        assert_eq!(snap.matching(&q, y2021, &placement(), "430200"), vec![2]);
+        let q = query(Entity::Project, Aggregate::Count, &[], ValidAt::Period);
+        assert_eq!(snap.matching(&q, y2021, &placement(), "430200"), vec![2, 3]);
     }
 }
