@@ -220,7 +220,25 @@ async fn an_application_goes_from_draft_to_an_accepted_project() {
     let undeclared =
         app.store.submit_review(&actor, first.review_assignment_id, first.person_id, &[8, 7, 7, 8], "好", false).await;
     assert!(undeclared.is_err(), "the no-conflict declaration is required");
-    for (n, a) in assigned.iter().enumerate() {
+    // The first expert reviews through the API, logged in as themselves.
+    app.store.link_user_person(&actor, app.ids["expert"], first.person_id).await.unwrap();
+    let expert = app.api("expert");
+    let path = format!("/api/v1/reviews/{}", first.review_assignment_id);
+    let (s, e) =
+        json_of(expert.send("post", &path, Some(json!({"scores": [7, 7, 8], "no_conflict": true}))).await).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("review.score_count")), "{e}");
+    let (s, r) = json_of(
+        expert
+            .send("post", &path, Some(json!({"scores": [7, 7, 8, 8], "comment": "创新性较强", "no_conflict": true})))
+            .await,
+    )
+    .await;
+    assert_eq!((s, r["status"].as_str()), (200, Some("submitted")), "{r}");
+    assert_eq!(
+        city.send("post", &path, Some(json!({"scores": [7, 7, 8, 8], "no_conflict": true}))).await.status(),
+        403
+    );
+    for (n, a) in assigned.iter().enumerate().skip(1) {
         let s = i64::try_from(n).unwrap();
         app.store
             .submit_review(&actor, a.review_assignment_id, a.person_id, &[7 + s, 7, 8, 8 - s], "创新性较强", true)

@@ -84,6 +84,8 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let loan = activity("/api/v1/loans", activity_body("post", "/api/v1/loans", 99).unwrap(), "loan_id").await;
     let event = activity("/api/v1/events", activity_body("post", "/api/v1/events", 99).unwrap(), "st_event_id").await;
     let (call, application, project) = project_fixtures(app).await;
+    // The expert login reviews as the fixture person (who has no assignment: its reviews are 404).
+    app.store.link_user_person(&gaodi_store::Actor::system("test"), app.ids["expert"], person).await.unwrap();
     let attachment = json_of(
         app.api("admin")
             .send_bytes(
@@ -209,6 +211,7 @@ fn body_for(method: &str, path: &str, n: usize) -> Option<Value> {
             Some(json!({"kind": "applicant", "valid_from": format!("2021-01-0{}", n + 1)}))
         }
         ("post", "/api/v1/calls") => Some(call_body(&format!("MATRIX-{n}"))),
+        ("post", "/api/v1/reviews/{id}") => Some(json!({"scores": [5, 5, 5, 5], "no_conflict": true})),
         ("post", "/api/v1/people/{id}/absences") => {
             Some(json!({"from_on": "2021-05-01", "to_on": "2021-05-31", "reason": "出差"}))
         }
@@ -279,6 +282,7 @@ async fn every_api_route_as_every_role() {
                 "/api/v1/events/{id}",
                 "/api/v1/applications/{id}",
                 "/api/v1/projects/{id}",
+                "/api/v1/reviews/{id}",
             ]
             .iter()
             .any(|p| r.path.starts_with(p));

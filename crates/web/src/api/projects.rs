@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/applications/{id}/attachments/{field}", post(attach))
         .route("/api/v1/applications/{id}/files/{attachment}", get(download))
         .route("/api/v1/reviews", get(my_reviews))
+        .route("/api/v1/reviews/{id}", post(submit_review))
         .route("/api/v1/people/{id}/absences", post(add_absence))
         .route("/api/v1/people/{id}/expert-links", post(add_link))
         .route("/api/v1/projects", get(projects))
@@ -167,6 +168,15 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "Downloads an attachment of an application inside the caller's scope",
         body: None,
         roles: PROJECT_READERS,
+    },
+    ApiRoute {
+        method: "post",
+        path: "/api/v1/reviews/{id}",
+        tag: "projects",
+        summary: "The expert's review of an assignment: {\"scores\": [one per criterion], \"comment\", \"no_conflict\": \
+                  true}; conflicts are checked again first; declare one with {\"conflict\": \"why\"} instead",
+        body: None,
+        roles: EXPERTS,
     },
     ApiRoute {
         method: "post",
@@ -404,6 +414,35 @@ pub fn attachment_response(name: &str, bytes: Vec<u8>) -> axum::response::Respon
     let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
     let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{}", encoded.replace('+', "%20"));
     ([(CONTENT_TYPE, mime.to_owned()), (CONTENT_DISPOSITION, disposition)], bytes).into_response()
+}
+
+#[derive(Deserialize)]
+struct ReviewBody {
+    #[serde(default)]
+    scores: Vec<i64>,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    no_conflict: bool,
+    /// Declares a conflict (with the reason) instead of reviewing.
+    #[serde(default)]
+    conflict: Option<String>,
+}
+
+async fn submit_review(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(b): Json<ReviewBody>,
+) -> AppResult<Json<Value>> {
+    let person = expert_person(&state, &me).await?;
+    if let Some(why) = &b.conflict {
+        state.store.declare_conflict(&me.actor(), id, person, why).await?;
+        return Ok(Json(json!(state.store.assignment(id).await?)));
+    }
+    state.store.open_assignment(&me.actor(), id, person, today()).await?;
+    let a = state.store.submit_review(&me.actor(), id, person, &b.scores, &b.comment, b.no_conflict).await?;
+    Ok(Json(json!(a)))
 }
 
 #[derive(Deserialize)]
