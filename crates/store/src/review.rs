@@ -296,6 +296,44 @@ impl Store {
         Ok(out)
     }
 
+    /// An expert's recorded absences: (from, to, reason), newest first.
+    pub async fn expert_absences(&self, person_id: i64) -> Result<Vec<(Date, Date, String)>, StoreError> {
+        let rows = self
+            .db()
+            .fetch_all(
+                query("select from_on, to_on, reason from expert_absence where person_id = $1 order by from_on desc")
+                    .bind(person_id),
+            )
+            .await?;
+        rows.iter().map(|r| Ok((r.get("from_on")?, r.get("to_on")?, r.get("reason")?))).collect()
+    }
+
+    /// An expert's recorded links: (kind, organisation name, person name, note).
+    pub async fn expert_links(
+        &self,
+        person_id: i64,
+    ) -> Result<Vec<(ConflictKind, Option<String>, Option<String>, String)>, StoreError> {
+        let rows = self
+            .db()
+            .fetch_all(
+                query(
+                    "select l.kind, o.name as organisation_name, p.name as person_name, l.note from expert_link l \
+                     left join organisation o on o.organisation_id = l.organisation_id \
+                     left join person p on p.person_id = l.other_person_id \
+                     where l.person_id = $1 order by l.expert_link_id",
+                )
+                .bind(person_id),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let kind = ConflictKind::parse(&r.get::<String>("kind")?)
+                    .ok_or_else(|| StoreError::Decode("link kind".into()))?;
+                Ok((kind, r.get("organisation_name")?, r.get("person_name")?, r.get("note")?))
+            })
+            .collect()
+    }
+
     /// Records a period an expert is away: the draw leaves them out on any day inside it.
     pub async fn add_expert_absence(
         &self,

@@ -681,3 +681,50 @@ async fn a_challenge_list_runs_from_demand_to_acceptance_by_the_demand_side() {
         .unwrap();
     assert_eq!((done.status, done.released_fen), (ProjectStatus::Accepted, 200_000_000));
 }
+
+#[tokio::test]
+async fn staff_record_absences_and_relations_on_the_expert_page() {
+    let app = spawn_app().await;
+    let pool = experts(&app).await;
+    let b = app.browser();
+    assert_eq!(b.login("city", common::PASSWORD).await.status(), 303);
+    let csrf = b.csrf().await;
+    let page = format!("/people/{}/expert", pool[2]);
+    assert!(b.get_text(&format!("/people/{}", pool[2])).await.contains(&page), "linked from the person page");
+    assert!(b.get_text(&page).await.contains("专家2"));
+    let reversed = b
+        .post_form(
+            &format!("{page}/absences"),
+            &[("csrf_token", &csrf), ("from_on", "2022-05-10"), ("to_on", "2022-05-01"), ("reason", "出差")],
+        )
+        .await;
+    assert_eq!(reversed.status(), 200);
+    assert!(reversed.text().await.unwrap().contains("action-error"));
+    let ok = b
+        .post_form(
+            &format!("{page}/absences"),
+            &[("csrf_token", &csrf), ("from_on", "2022-05-01"), ("to_on", "2022-05-10"), ("reason", "出差")],
+        )
+        .await;
+    assert_eq!(ok.status(), 303);
+    let unknown = b
+        .post_form(
+            &format!("{page}/links"),
+            &[("csrf_token", &csrf), ("kind", "shareholding"), ("uscc", "91430202MA4T99999X"), ("note", "持股")],
+        )
+        .await;
+    assert!(unknown.text().await.unwrap().contains("91430202MA4T99999X"), "the unknown code is named");
+    let uscc = common::uscc("91430202MA4T00001");
+    let linked = b
+        .post_form(
+            &format!("{page}/links"),
+            &[("csrf_token", &csrf), ("kind", "shareholding"), ("uscc", &uscc), ("note", "持股5%")],
+        )
+        .await;
+    assert_eq!(linked.status(), 303);
+    let text = b.get_text(&page).await;
+    assert!(text.contains("荷塘测试企业") && text.contains("持股5%") && text.contains("出差"));
+    let enterprise = app.browser();
+    assert_eq!(enterprise.login("enterprise", common::PASSWORD).await.status(), 303);
+    assert_eq!(enterprise.get(&page).await.status(), 403);
+}

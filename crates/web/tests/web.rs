@@ -362,6 +362,7 @@ async fn every_page_as_every_role() {
         ("get", format!("/projects/{}", fx.project), &readers),
         ("get", "/reviews".into(), &["expert"]),
         ("get", "/calls/new".into(), &["admin", "city"]),
+        ("get", format!("/people/{}/expert", fx.person), &["admin", "city"]),
         ("post", format!("/calls/{}/screen", fx.call), &["admin", "city"]),
     ];
     for (user, _) in USERS {

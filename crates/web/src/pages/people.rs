@@ -436,6 +436,8 @@ struct DetailPage {
     role_errors: Vec<String>,
     affiliation_errors: Vec<String>,
     today: String,
+    /// The bureau's staff record experts' absences and relations (`pages::projects`).
+    staff: bool,
 }
 
 async fn detail_page(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
@@ -530,6 +532,7 @@ async fn render_detail(
         history,
         role_options: role_options(lang, "expert"),
         today: today.to_string(),
+        staff: crate::projects::require_staff(me).is_ok(),
         role_errors: role_errors.clone(),
         affiliation_errors: affiliation_errors.clone(),
     })?;

@@ -53,6 +53,9 @@ pub fn router() -> Router<AppState> {
         .route("/reviews/{id}", get(review_page).post(review_submit))
         .route("/reviews/{id}/declare", post(review_declare))
         .route("/reviews/{id}/files/{attachment}", get(review_file))
+        .route("/people/{id}/expert", get(expert_page))
+        .route("/people/{id}/expert/absences", post(expert_absence))
+        .route("/people/{id}/expert/links", post(expert_link))
         .route("/projects", get(projects_page))
         .route("/projects/{id}", get(project_page))
         .route("/projects/{id}/agreement", post(project_agreement))
@@ -1686,6 +1689,127 @@ async fn review_declare(
             render_review(&state, &me, id, Some(msg)).await
         }
     }
+}
+
+// =======================================================================================
+// An expert's absences and links (staff)
+// =======================================================================================
+
+#[derive(Template)]
+#[template(path = "expert.html")]
+struct ExpertPage {
+    c: Chrome,
+    id: i64,
+    name: String,
+    absences: Vec<(String, String, String)>,
+    links: Vec<(String, String, String)>,
+    kinds: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn expert_page(state: State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Response> {
+    render_expert(&state, &me, id, None).await
+}
+
+async fn render_expert(state: &AppState, me: &Me, id: i64, error: Option<String>) -> AppResult<Response> {
+    use gaodi_domain::project::conflict::ConflictKind as K;
+    require_staff(me)?;
+    let lang = me.lang;
+    let tr = Tr(lang);
+    let person = state.store.person(&me.scope(), id, gaodi_store::person::IdView::Masked).await?;
+    let absences =
+        state.store.expert_absences(id).await?.into_iter().map(|(f, t, r)| (tr.date(f), tr.date(t), r)).collect();
+    let links = state
+        .store
+        .expert_links(id)
+        .await?
+        .into_iter()
+        .map(|(k, org, other, note)| {
+            let target = [org, other].into_iter().flatten().collect::<Vec<_>>().join("、");
+            (conflict_kind_name(lang, k).to_owned(), target, note)
+        })
+        .collect();
+    let kinds = [K::Shareholding, K::Employment, K::Advisor, K::Personal, K::Declared]
+        .into_iter()
+        .map(|k| (k.as_str().to_owned(), conflict_kind_name(lang, k).to_owned()))
+        .collect();
+    let c = chrome(me, &format!("/people/{id}/expert"))
+        .crumb(t(lang, "nav.people"), "/people")
+        .crumb(person.name.clone(), &format!("/people/{id}"))
+        .crumb(t(lang, "expert.title"), "");
+    html(&ExpertPage { c, id, name: person.name, absences, links, kinds, error })
+}
+
+#[derive(Deserialize)]
+struct AbsenceForm {
+    from_on: String,
+    to_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn expert_absence(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<AbsenceForm>,
+) -> AppResult<Response> {
+    require_staff(&me)?;
+    let actor = me.actor();
+    act(
+        &me,
+        &format!("/people/{id}/expert"),
+        || async {
+            let from = parse_date(&f.from_on, "from_on")?;
+            let to = parse_date(&f.to_on, "to_on")?;
+            state.store.add_expert_absence(&actor, id, from, to, &f.reason).await.map_err(Into::into)
+        },
+        |msg| render_expert(&state, &me, id, Some(msg)),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    kind: String,
+    #[serde(default)]
+    uscc: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn expert_link(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(f): Form<LinkForm>,
+) -> AppResult<Response> {
+    require_staff(&me)?;
+    let actor = me.actor();
+    act(
+        &me,
+        &format!("/people/{id}/expert"),
+        || async {
+            let kind = gaodi_domain::project::conflict::ConflictKind::parse(&f.kind)
+                .ok_or_else(|| AppError::invalid("expert.link_kind", vec![("value", f.kind.clone())], "kind"))?;
+            let org = match f.uscc.trim() {
+                "" => None,
+                code => Some(
+                    state
+                        .store
+                        .organisation_by_uscc(code)
+                        .await?
+                        .ok_or_else(|| {
+                            AppError::invalid("expert.unknown_uscc", vec![("value", code.to_owned())], "uscc")
+                        })?
+                        .organisation_id,
+                ),
+            };
+            state.store.add_expert_link(&actor, id, kind, org, None, &f.note).await.map_err(Into::into)
+        },
+        |msg| render_expert(&state, &me, id, Some(msg)),
+    )
+    .await
 }
 
 // =======================================================================================
