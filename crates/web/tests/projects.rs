@@ -489,6 +489,16 @@ async fn staff_create_a_call_from_the_form_and_bad_fields_are_named() {
     assert!(text.contains("cf-grace_minutes"), "the field is named");
     assert!(app.store.calls().await.unwrap().is_empty(), "nothing saved");
     form[9] = ("grace_minutes", "30");
+    // The criteria: a line that does not read is named, weights must add up to 100.
+    form.push(("criteria", "novelty | 新颖性 | Novelty | 60 | 0 | 10\nimpact | 效益 | Impact | forty | 0 | 10"));
+    form.push(("tie_break", "novelty"));
+    let refused = b.post_form("/calls/new", &form).await.text().await.unwrap();
+    assert!(refused.contains("评分标准第 2 行无效"), "the bad line is named");
+    form[21] = ("criteria", "novelty | 新颖性 | Novelty | 60 | 0 | 10\nimpact | 效益 | Impact | 30 | 0 | 10");
+    let refused = b.post_form("/calls/new", &form).await.text().await.unwrap();
+    assert!(refused.contains("href=\"#cf-review\""), "the weights are refused under the criteria");
+    assert!(app.store.calls().await.unwrap().is_empty(), "nothing saved");
+    form[21] = ("criteria", "novelty | 新颖性 | Novelty | 60 | 0 | 10 | 6\nimpact | 效益 | Impact | 40 | 0 | 10");
     let ok = b.post_form("/calls/new", &form).await;
     assert_eq!(ok.status(), 303);
     let calls = app.store.calls().await.unwrap();
@@ -496,6 +506,12 @@ async fn staff_create_a_call_from_the_form_and_bad_fields_are_named() {
     let call = &calls[0];
     assert_eq!((call.code.as_str(), call.budget_fen, call.max_concurrent), ("ZZ-FORM-01", 1_200_000_000, None));
     assert_eq!(call.review.aggregation, gaodi_domain::project::review::Aggregation::Median);
+    let codes: Vec<&str> = call.review.criteria.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(codes, ["novelty", "impact"]);
+    assert_eq!(
+        (call.review.criteria[0].threshold, call.review.tie_break.clone()),
+        (Some(6), vec!["novelty".to_owned()])
+    );
     assert_eq!(call.closes_at.to_offset(time::UtcOffset::UTC).hour(), 9, "17:00 Beijing time");
     let enterprise = app.browser();
     assert_eq!(enterprise.login("enterprise", common::PASSWORD).await.status(), 303);

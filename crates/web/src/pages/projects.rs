@@ -781,6 +781,58 @@ struct CallForm {
     #[serde(default)]
     zscore: Option<String>,
     overall_threshold: String,
+    /// One criterion a line: `code | 中文 | English | weight % | min | max | threshold`.
+    #[serde(default)]
+    criteria: String,
+    /// Criterion codes breaking ties, in order, comma-separated.
+    #[serde(default)]
+    tie_break: String,
+}
+
+/// The criteria of a template as the form's lines.
+fn criteria_lines(template: &gaodi_domain::project::review::ReviewTemplate) -> String {
+    template
+        .criteria
+        .iter()
+        .map(|c| {
+            let threshold = c.threshold.map(|t| format!(" | {t}")).unwrap_or_default();
+            format!("{} | {} | {} | {} | {} | {}{threshold}", c.code, c.name_zh, c.name_en, c.weight, c.min, c.max)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Reads the criteria lines (none: the standard criteria); the first line that does not read
+/// is named.
+fn parse_criteria(text: &str) -> AppResult<Vec<gaodi_domain::project::review::Criterion>> {
+    if text.trim().is_empty() {
+        return Ok(gaodi_domain::project::review::ReviewTemplate::standard().criteria);
+    }
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let cells: Vec<&str> = line.split(['|', '｜']).map(str::trim).collect();
+        let bad = || {
+            AppError::invalid(
+                "call.bad_criterion",
+                vec![("line", (n + 1).to_string()), ("text", line.trim().to_owned())],
+                "review",
+            )
+        };
+        if !(6..=7).contains(&cells.len()) {
+            return Err(bad());
+        }
+        let num = |i: usize| cells[i].parse::<i64>().map_err(|_| bad());
+        out.push(gaodi_domain::project::review::Criterion {
+            code: cells[0].to_owned(),
+            name_zh: cells[1].to_owned(),
+            name_en: cells[2].to_owned(),
+            weight: u32::try_from(num(3)?).map_err(|_| bad())?,
+            min: num(4)?,
+            max: num(5)?,
+            threshold: if cells.len() == 7 && !cells[6].is_empty() { Some(num(6)?) } else { None },
+        });
+    }
+    Ok(out)
 }
 
 impl Default for CallForm {
@@ -807,6 +859,8 @@ impl Default for CallForm {
             aggregation: "trimmed_mean".into(),
             zscore: None,
             overall_threshold: "60".into(),
+            criteria: criteria_lines(&gaodi_domain::project::review::ReviewTemplate::standard()),
+            tie_break: gaodi_domain::project::review::ReviewTemplate::standard().tie_break.join(", "),
         }
     }
 }
@@ -820,7 +874,6 @@ struct CallFormPage {
     kinds: Vec<(String, String, bool)>,
     aggregations: Vec<(String, String, bool)>,
     facts: String,
-    criteria: String,
     errors: Vec<(String, String)>,
 }
 
@@ -836,13 +889,6 @@ fn render_call_form(me: &Me, f: CallForm, errors: Vec<(String, String)>) -> AppR
         .map(|(code, zh, en)| format!("{code}：{}", if lang == Lang::En { en } else { zh }))
         .collect::<Vec<_>>()
         .join("；");
-    let review = gaodi_domain::project::review::ReviewTemplate::standard();
-    let criteria = review
-        .criteria
-        .iter()
-        .map(|c| format!("{} {}% ({}–{})", pick_owned(lang, &c.name_zh, &c.name_en), c.weight, c.min, c.max))
-        .collect::<Vec<_>>()
-        .join("；");
     let c = chrome(me, "/calls/new").crumb(t(lang, "projects.calls"), "/calls").crumb(t(lang, "call.new"), "");
     let options = |pairs: &[(&str, &str)], selected: &str| -> Vec<(String, String, bool)> {
         pairs.iter().map(|(v, key)| ((*v).to_owned(), t(lang, key).to_owned(), *v == selected)).collect()
@@ -856,7 +902,7 @@ fn render_call_form(me: &Me, f: CallForm, errors: Vec<(String, String)>) -> AppR
         &[("trimmed_mean", "call.a_trimmed_mean"), ("mean", "call.a_mean"), ("median", "call.a_median")],
         &f.aggregation,
     );
-    html(&CallFormPage { c, f, levels, kinds, aggregations, facts, criteria, errors })
+    html(&CallFormPage { c, f, levels, kinds, aggregations, facts, errors })
 }
 
 /// A whole number from a form field (`None` when empty and optional).
@@ -911,6 +957,7 @@ fn parse_call_form(lang: Lang, f: &CallForm) -> Result<gaodi_store::project::New
         })
     };
     let threshold = keep(lang, e, "overall_threshold", threshold);
+    let criteria = keep(lang, e, "review", parse_criteria(&f.criteria));
     let max_concurrent = max_concurrent.flatten();
     let level = gaodi_domain::project::lifecycle::CallLevel::parse(&f.level);
     let kind = gaodi_domain::project::lifecycle::CallKind::parse(&f.kind);
@@ -949,10 +996,20 @@ fn parse_call_form(lang: Lang, f: &CallForm) -> Result<gaodi_store::project::New
     else {
         return Err(errors);
     };
-    let mut review = gaodi_domain::project::review::ReviewTemplate::standard();
-    review.aggregation = aggregation;
-    review.zscore = f.zscore.is_some();
-    review.overall_threshold = overall_threshold;
+    let Some(criteria) = criteria else { return Err(errors) };
+    let review = gaodi_domain::project::review::ReviewTemplate {
+        criteria,
+        aggregation,
+        zscore: f.zscore.is_some(),
+        overall_threshold,
+        tie_break: f
+            .tie_break
+            .split([',', '，', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
     Ok(gaodi_store::project::NewCall {
         code: f.code.clone(),
         title: f.title.clone(),
