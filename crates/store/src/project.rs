@@ -213,10 +213,6 @@ pub struct NewChallenge {
     pub budget_fen: i64,
 }
 
-/// States of a challenge: a firm proposes it, the bureau vets it and publishes or declines it;
-/// it is awarded when a team is approved.
-pub const CHALLENGE_STATES: [&str; 5] = ["proposed", "published", "declined", "awarded", "closed"];
-
 /// An application with what the lists and pages show.
 #[derive(Debug, Clone, Serialize)]
 pub struct Application {
@@ -1134,7 +1130,7 @@ pub(crate) fn city_root() -> gaodi_domain::region::RegionCode {
     gaodi_domain::region::RegionCode::parse("430200").expect("the city's code is valid")
 }
 
-async fn set_call_status(tx: &mut Tx, id: i64, status: CallStatus) -> Result<(), StoreError> {
+pub(crate) async fn set_call_status(tx: &mut Tx, id: i64, status: CallStatus) -> Result<(), StoreError> {
     tx.execute(
         query("update call set status = $1, updated_at = $2 where call_id = $3")
             .bind(status.as_str())
@@ -1143,10 +1139,6 @@ async fn set_call_status(tx: &mut Tx, id: i64, status: CallStatus) -> Result<(),
     )
     .await?;
     Ok(())
-}
-
-pub(crate) async fn set_call_status_tx(tx: &mut Tx, id: i64, status: CallStatus) -> Result<(), StoreError> {
-    set_call_status(tx, id, status).await
 }
 
 async fn write_team(tx: &mut Tx, id: i64, new: &NewApplication) -> Result<(), StoreError> {

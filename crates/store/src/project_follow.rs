@@ -3,11 +3,11 @@
 
 use gaodi_domain::access::Scope;
 use gaodi_domain::project::lifecycle::{
-    ApplicationAction, ApplicationStatus, ChangeAction, ChangeKind, ChangeStatus, MidtermResult, MilestoneAction,
-    MilestoneState, ProjectAction, ProjectError, ProjectStatus,
+    ApplicationAction, ChangeAction, ChangeKind, ChangeStatus, MidtermResult, MilestoneAction, MilestoneState,
+    ProjectAction, ProjectError, ProjectStatus,
 };
 use serde::Serialize;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use crate::db::{query, Row};
 use crate::project::{invalid, iso_date, refused};
@@ -790,16 +790,4 @@ pub fn add_months(d: Date, months: i64) -> Date {
         time::Month::try_from(u8::try_from(total.rem_euclid(12) + 1).unwrap_or(1)).unwrap_or(time::Month::January);
     let last = month.length(year);
     Date::from_calendar_date(year, month, d.day().min(last)).unwrap_or(d)
-}
-
-/// Whether an application status means a decision was taken.
-#[must_use]
-pub fn is_decided(s: ApplicationStatus) -> bool {
-    matches!(s, ApplicationStatus::Approved | ApplicationStatus::Rejected)
-}
-
-/// The time `now` as a date, for callers without their own clock.
-#[must_use]
-pub fn today() -> Date {
-    OffsetDateTime::now_utc().date()
 }

@@ -8,13 +8,13 @@ use gaodi_domain::access::Scope;
 use gaodi_domain::assign::{self, Affinities, Coverage, Instance, SolveOptions};
 use gaodi_domain::project::conflict::{self, ApplicationFacts, ConflictKind, ExpertFacts, Link, Span};
 use gaodi_domain::project::draw::{self, Draw};
-use gaodi_domain::project::lifecycle::{ApplicationAction, ApplicationStatus, CallAction, CallStatus, ProjectError};
+use gaodi_domain::project::lifecycle::{ApplicationAction, ApplicationStatus, CallStatus, ProjectError};
 use gaodi_domain::project::review::{self as scoring, Review, Standing};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use crate::db::{query, Row};
-use crate::project::{invalid, iso_date, refused, set_call_status_tx, ApplicationFilter};
+use crate::project::{invalid, iso_date, refused, set_call_status, ApplicationFilter};
 use crate::{now, Actor, AuditEntry, Store, StoreError};
 
 /// Days an expert has for a review.
@@ -353,7 +353,7 @@ impl Store {
         if reason.trim().is_empty() {
             return Err(StoreError::invalid("expert.absence_reason", Vec::new(), Some("reason")));
         }
-        self.person(&Scope::All, person_id, gaodi_store_person_view()).await?;
+        self.person(&Scope::All, person_id, crate::person::IdView::Masked).await?;
         let mut tx = self.begin().await?;
         tx.execute(
             query("insert into expert_absence (person_id, from_on, to_on, reason) values ($1, $2, $3, $4)")
@@ -389,7 +389,7 @@ impl Store {
         if organisation_id.is_none() && other_person_id.is_none() {
             return Err(StoreError::invalid("expert.link_target", Vec::new(), Some("organisation_id")));
         }
-        self.person(&Scope::All, person_id, gaodi_store_person_view()).await?;
+        self.person(&Scope::All, person_id, crate::person::IdView::Masked).await?;
         let mut tx = self.begin().await?;
         tx.execute(
             query(
@@ -855,7 +855,7 @@ impl Store {
             entries.push(e);
         }
         if matches!(call.status, CallStatus::Open | CallStatus::Closed) {
-            set_call_status_tx(&mut tx, call_id, CallStatus::Review).await?;
+            set_call_status(&mut tx, call_id, CallStatus::Review).await?;
         }
         let run = AssignmentRun {
             applications: apps.len(),
@@ -1234,15 +1234,6 @@ impl Store {
             .collect::<Result<_, StoreError>>()?;
         scoring::rank(&call.review, &reviews).map_err(|e| StoreError::invalid(e.code(), e.args(), None))
     }
-
-    /// Closes the review of a call (all decisions taken).
-    pub async fn finish_call(&self, actor: &Actor, call_id: i64) -> Result<(), StoreError> {
-        self.call_action(actor, call_id, CallAction::Decide).await.map(|_| ())
-    }
-}
-
-fn gaodi_store_person_view() -> crate::person::IdView {
-    crate::person::IdView::Masked
 }
 
 /// The affinity (1e-4) of an expert for an application: 1.0 when one of the expert's fields is

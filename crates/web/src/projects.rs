@@ -45,7 +45,7 @@ pub async fn expert_person(state: &AppState, me: &Me) -> AppResult<i64> {
 
 /// The day the life cycle runs on (deadlines, due dates, conflicts).
 pub fn today() -> Date {
-    gaodi_store::project_follow::today()
+    time::OffsetDateTime::now_utc().date()
 }
 
 /// An amount in 万元 from a form or JSON, exact.

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use gaodi_expr::{eval, parse_as, Env, Expr, NoValue, RegistryQuery, Type, Value};
+use gaodi_expr::{eval, parse_as, Env, Expr, ExprKind, Func, NoValue, RegistryQuery, Type, Value};
 use serde::{Deserialize, Serialize};
 
 /// The applicant facts a rule may use: (code, 中文, English).
@@ -107,10 +107,8 @@ impl Rule {
         if let Some(q) = refs.registry.first() {
             return Err(EligibilityError::Unsupported { what: q.to_string() });
         }
-        for f in ["lag", "yoy", "cagr", "sum_children", "share_of_parent"] {
-            if contains_call(source, f) {
-                return Err(EligibilityError::Unsupported { what: format!("{f}()") });
-            }
+        if let Some(f) = period_or_tree_call(&expr) {
+            return Err(EligibilityError::Unsupported { what: format!("{}()", f.name()) });
         }
         if let Some(code) = refs.codes.iter().find(|c| !FACTS.iter().any(|(f, _, _)| f == c)) {
             return Err(EligibilityError::UnknownFact {
@@ -142,12 +140,15 @@ impl Rule {
     }
 }
 
-/// Whether `name(` appears in `source` as a function call.
-fn contains_call(source: &str, name: &str) -> bool {
-    source.match_indices(name).any(|(at, _)| {
-        let before_ok = source[..at].chars().last().is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
-        before_ok && source[at + name.len()..].trim_start().starts_with('(')
-    })
+/// The first period or tree function (`lag`, `yoy`, …) the expression calls, in source order.
+fn period_or_tree_call(expr: &Expr) -> Option<Func> {
+    match &expr.kind {
+        ExprKind::Call(f, _) if f.is_period_or_tree() => Some(*f),
+        ExprKind::Call(_, args) => args.iter().find_map(period_or_tree_call),
+        ExprKind::Unary(_, e) => period_or_tree_call(e),
+        ExprKind::Binary(_, a, b) => period_or_tree_call(a).or_else(|| period_or_tree_call(b)),
+        ExprKind::Number(_) | ExprKind::Ref(_) | ExprKind::Registry(_) => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
