@@ -419,9 +419,53 @@ impl Store {
     pub async fn detect_conflicts(&self, actor: &Actor, call_id: i64, on: Date) -> Result<usize, StoreError> {
         let call = self.call(call_id).await?;
         let pool = self.expert_pool(on).await?;
-        let experts =
-            self.expert_facts(&pool.iter().map(|e| (e.person_id, e.name.clone())).collect::<Vec<_>>(), on).await?;
+        let experts: Vec<(i64, String)> = pool.iter().map(|e| (e.person_id, e.name.clone())).collect();
         let apps = self.reviewable(call_id).await?;
+        let new = self.new_conflicts(&call, &experts, &apps, on).await?;
+        let mut tx = self.begin().await?;
+        insert_conflicts(&mut tx, call_id, &new).await?;
+        tx.audit(
+            actor,
+            AuditEntry::new("call.detect_conflicts", "call", call_id)
+                .region(Some(call.region_code.clone()))
+                .after(&serde_json::json!({ "new": new.len(), "experts": pool.len(), "applications": apps.len() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(new.len())
+    }
+
+    /// Checks one expert against one application again (before the expert sees it): only
+    /// this pair is detected, and only what is new is written.
+    async fn detect_pair_conflicts(&self, actor: &Actor, a: &Assignment, on: Date) -> Result<(), StoreError> {
+        let call = self.call(a.call_id).await?;
+        let app = self.application(&Scope::All, a.application_id).await?;
+        let new = self.new_conflicts(&call, &[(a.person_id, a.expert_name.clone())], &[app], on).await?;
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        insert_conflicts(&mut tx, a.call_id, &new).await?;
+        tx.audit(
+            actor,
+            AuditEntry::new("review.detect_conflicts", "review_assignment", a.review_assignment_id)
+                .region(Some(call.region_code.clone()))
+                .after(&serde_json::json!({ "new": new.len() })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The conflicts between `experts` and `apps` of a call found in the registries and not
+    /// yet recorded.
+    async fn new_conflicts(
+        &self,
+        call: &crate::project::Call,
+        experts: &[(i64, String)],
+        apps: &[crate::project::Application],
+        on: Date,
+    ) -> Result<Vec<conflict::Conflict>, StoreError> {
+        let experts = self.expert_facts(experts, on).await?;
         let facts = self
             .application_facts(
                 &apps
@@ -442,44 +486,17 @@ impl Store {
         let existing: BTreeSet<(i64, i64, String, String)> = self
             .db()
             .fetch_all(
-                query("select application_id, person_id, kind, code from conflict where call_id = $1").bind(call_id),
+                query("select application_id, person_id, kind, code from conflict where call_id = $1")
+                    .bind(call.call_id),
             )
             .await?
             .iter()
             .map(|r| Ok((r.get("application_id")?, r.get("person_id")?, r.get("kind")?, r.get("code")?)))
             .collect::<Result<_, StoreError>>()?;
-        let new: Vec<_> = found
+        Ok(found
             .into_iter()
             .filter(|c| !existing.contains(&(c.application, c.expert, c.kind.as_str().to_owned(), c.code.clone())))
-            .collect();
-        let mut tx = self.begin().await?;
-        for c in &new {
-            tx.execute(
-                query(
-                    "insert into conflict (call_id, application_id, person_id, kind, source, code, args_json, since_on, until_on, created_at) \
-                     values ($1, $2, $3, $4, 'detected', $5, $6, $7, $8, $9)",
-                )
-                .bind(call_id)
-                .bind(c.application)
-                .bind(c.expert)
-                .bind(c.kind.as_str())
-                .bind(c.code.as_str())
-                .bind(serde_json::to_string(&c.args).unwrap_or_default())
-                .bind(c.since)
-                .bind(c.until)
-                .bind(now()),
-            )
-            .await?;
-        }
-        tx.audit(
-            actor,
-            AuditEntry::new("call.detect_conflicts", "call", call_id)
-                .region(Some(call.region_code.clone()))
-                .after(&serde_json::json!({ "new": new.len(), "experts": pool.len(), "applications": apps.len() })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(new.len())
+            .collect())
     }
 
     /// The conflicts of a call (optionally of one expert).
@@ -913,7 +930,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         if a.status == "assigned" {
-            self.detect_conflicts(actor, a.call_id, on).await?;
+            self.detect_pair_conflicts(actor, &a, on).await?;
             let live = self
                 .conflicts(a.call_id, Some(person_id))
                 .await?
@@ -1234,6 +1251,28 @@ impl Store {
             .collect::<Result<_, StoreError>>()?;
         scoring::rank(&call.review, &reviews).map_err(|e| StoreError::invalid(e.code(), e.args(), None))
     }
+}
+
+async fn insert_conflicts(tx: &mut crate::db::Tx, call_id: i64, new: &[conflict::Conflict]) -> Result<(), StoreError> {
+    for c in new {
+        tx.execute(
+            query(
+                "insert into conflict (call_id, application_id, person_id, kind, source, code, args_json, since_on, \
+                 until_on, created_at) values ($1, $2, $3, $4, 'detected', $5, $6, $7, $8, $9)",
+            )
+            .bind(call_id)
+            .bind(c.application)
+            .bind(c.expert)
+            .bind(c.kind.as_str())
+            .bind(c.code.as_str())
+            .bind(serde_json::to_string(&c.args).unwrap_or_default())
+            .bind(c.since)
+            .bind(c.until)
+            .bind(now()),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The affinity (1e-4) of an expert for an application: 1.0 when one of the expert's fields is

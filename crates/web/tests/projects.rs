@@ -594,6 +594,21 @@ async fn recorded_links_raise_conflicts_and_absent_experts_are_not_drawn() {
             .any(|c| c.kind == gaodi_domain::project::conflict::ConflictKind::Shareholding && c.application_id == id),
         "{conflicts:?}"
     );
+
+    // A relation recorded after the assignment is found when the expert opens the application:
+    // the assignment is declined before anything is shown.
+    let actor = Actor::system("test");
+    app.store.assign_reviews(&actor, call_id, today).await.unwrap();
+    let first = app.store.assignments(Some(call_id), None).await.unwrap().remove(0);
+    let employment = gaodi_domain::project::conflict::ConflictKind::Employment;
+    app.store
+        .add_expert_link(&actor, first.person_id, employment, Some(app.org_hetang), None, "兼职顾问")
+        .await
+        .unwrap();
+    let e = app.store.open_assignment(&actor, first.review_assignment_id, first.person_id, today).await.unwrap_err();
+    assert!(e.to_string().starts_with("invalid input review.conflict_found"), "{e}");
+    assert_eq!(app.store.assignment(first.review_assignment_id).await.unwrap().status, "declined");
+    assert!(app.store.conflicts(call_id, Some(first.person_id)).await.unwrap().iter().any(|c| c.application_id == id));
 }
 
 #[tokio::test]
