@@ -297,6 +297,15 @@ impl Store {
         project_from(&row)
     }
 
+    /// The project an approved application became, if any.
+    pub async fn project_of_application(&self, application_id: i64) -> Result<Option<i64>, StoreError> {
+        let row = self
+            .db()
+            .fetch_optional(query("select project_id from project where application_id = $1").bind(application_id))
+            .await?;
+        row.map(|r| r.get("project_id")).transpose()
+    }
+
     pub async fn projects(
         &self,
         scope: &Scope,

@@ -238,6 +238,21 @@ struct PanelRow {
     load: usize,
 }
 
+/// A review assignment as a row; `open` says whether it can still be acted on.
+fn assignment_row(lang: Lang, day: time::Date, a: gaodi_store::review::Assignment, open: bool) -> AssignmentRow {
+    AssignmentRow {
+        id: a.review_assignment_id,
+        overdue: a.status == "assigned" && a.due_on < day,
+        reminded: a.reminded && a.status == "assigned",
+        open,
+        status: t(lang, &format!("assignment.{}", a.status)).to_owned(),
+        due: Tr(lang).date(a.due_on),
+        overall: a.overall_e4.map(score_text).unwrap_or_default(),
+        application: a.application_title,
+        expert: a.expert_name,
+    }
+}
+
 struct AssignmentRow {
     id: i64,
     application: String,
@@ -465,16 +480,10 @@ async fn render_call(state: &AppState, me: &Me, id: i64, error: Option<String>) 
         );
         assignments = all
             .into_iter()
-            .map(|a| AssignmentRow {
-                id: a.review_assignment_id,
-                overdue: a.status == "assigned" && a.due_on < day,
-                reminded: a.reminded && a.status == "assigned",
-                open: matches!(a.status.as_str(), "assigned" | "declined"),
-                application: a.application_title,
-                expert: a.expert_name,
-                status: t(lang, &format!("assignment.{}", a.status)).to_owned(),
-                due: tr.date(a.due_on),
-                overall: a.overall_e4.map(score_text).unwrap_or_default(),
+            .map(|a| {
+                // Staff may reassign open and declined assignments.
+                let open = matches!(a.status.as_str(), "assigned" | "declined");
+                assignment_row(lang, day, a, open)
             })
             .collect();
         draw = state.store.panel_draw(id).await?.map(|d| {
@@ -1262,6 +1271,46 @@ struct ReviewView {
     comment: String,
 }
 
+impl ReviewView {
+    fn of(r: gaodi_store::review::SubmittedReview, expert: String) -> ReviewView {
+        ReviewView {
+            expert,
+            scores: r.scores.iter().map(ToString::to_string).collect::<Vec<_>>().join(" / "),
+            overall: score_text(r.overall_e4),
+            comment: r.comment,
+        }
+    }
+}
+
+/// The answers of an application in the form's order, labelled in the reader's language.
+fn answer_rows(
+    lang: Lang,
+    form: &gaodi_domain::project::form::FormTemplate,
+    answers: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    form.fields()
+        .filter_map(|f| answers.get(&f.key).map(|v| (pick_owned(lang, &f.label_zh, &f.label_en), v.clone())))
+        .collect()
+}
+
+/// An application's attachments: (id, field and file name, size and digest).
+async fn attachment_rows(
+    state: &AppState,
+    lang: Lang,
+    form: &gaodi_domain::project::form::FormTemplate,
+    application_id: i64,
+) -> AppResult<Vec<(i64, String, String)>> {
+    Ok(state
+        .store
+        .attachments(application_id)
+        .await?
+        .into_iter()
+        .map(|x| {
+            (x.attachment_id, format!("{} · {}", file_label(form, &x.field_key, lang), x.file_name), file_detail(&x))
+        })
+        .collect())
+}
+
 #[derive(Template)]
 #[template(path = "application.html")]
 struct ApplicationPage {
@@ -1317,24 +1366,8 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
             format!("{} — {}", c.title, c.demand_organisation_name),
         ));
     }
-    let answers = call
-        .form
-        .fields()
-        .filter_map(|f| a.answers.get(&f.key).map(|v| (pick_owned(lang, &f.label_zh, &f.label_en), v.clone())))
-        .collect();
-    let attachments = state
-        .store
-        .attachments(id)
-        .await?
-        .into_iter()
-        .map(|x| {
-            (
-                x.attachment_id,
-                format!("{} · {}", file_label(&call.form, &x.field_key, lang), x.file_name),
-                file_detail(&x),
-            )
-        })
-        .collect();
+    let answers = answer_rows(lang, &call.form, &a.answers);
+    let attachments = attachment_rows(state, lang, &call.form, id).await?;
     let file_fields = call
         .form
         .fields()
@@ -1394,11 +1427,9 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
             .reviews_of(id, None)
             .await?
             .into_iter()
-            .map(|r| ReviewView {
-                expert: r.expert_name,
-                scores: r.scores.iter().map(ToString::to_string).collect::<Vec<_>>().join(" / "),
-                overall: score_text(r.overall_e4),
-                comment: r.comment,
+            .map(|r| {
+                let expert = r.expert_name.clone();
+                ReviewView::of(r, expert)
             })
             .collect()
     } else {
@@ -1409,17 +1440,7 @@ async fn render_application(state: &AppState, me: &Me, id: i64, error: Option<St
             .map_or(outcome.clone(), |s| pick(lang, s.name_zh(), s.name_en()).to_owned());
         format!("{outcome}{} — {minutes}", granted.map(|g| format!(" · {}", fen_to_wan(g))).unwrap_or_default())
     });
-    let project = state
-        .store
-        .projects(
-            &gaodi_domain::access::Scope::All,
-            &ProjectFilter { call_id: Some(a.call_id), ..Default::default() },
-            today(),
-        )
-        .await?
-        .into_iter()
-        .find(|p| p.application_id == id)
-        .map(|p| p.project_id);
+    let project = state.store.project_of_application(id).await?;
     let c = chrome(me, &format!("/applications/{id}"))
         .crumb(t(lang, "projects.calls"), "/calls")
         .crumb(call.code.clone(), &format!("/calls/{}", call.call_id))
@@ -1538,7 +1559,6 @@ async fn reviews_page(State(state): State<AppState>, me: Me) -> AppResult<Respon
         Err(e) => return Err(e),
     };
     let lang = me.lang;
-    let tr = Tr(lang);
     let day = today();
     let list = match person {
         Some(p) => state.store.assignments(None, Some(p)).await?,
@@ -1546,16 +1566,9 @@ async fn reviews_page(State(state): State<AppState>, me: Me) -> AppResult<Respon
     };
     let rows = list
         .into_iter()
-        .map(|a| AssignmentRow {
-            id: a.review_assignment_id,
-            overdue: a.status == "assigned" && a.due_on < day,
-            reminded: a.reminded && a.status == "assigned",
-            open: a.status == "assigned",
-            application: a.application_title,
-            expert: a.expert_name,
-            status: t(lang, &format!("assignment.{}", a.status)).to_owned(),
-            due: tr.date(a.due_on),
-            overall: a.overall_e4.map(score_text).unwrap_or_default(),
+        .map(|a| {
+            let open = a.status == "assigned";
+            assignment_row(lang, day, a, open)
         })
         .collect();
     let c = Chrome { flash, ..chrome(&me, "/reviews").crumb(t(lang, "nav.reviews"), "") };
@@ -1609,24 +1622,8 @@ async fn render_review(state: &AppState, me: &Me, id: i64, error: Option<String>
     };
     let app = state.store.application(&gaodi_domain::access::Scope::All, a.application_id).await?;
     let call = state.store.call(a.call_id).await?;
-    let answers = call
-        .form
-        .fields()
-        .filter_map(|f| app.answers.get(&f.key).map(|v| (pick_owned(lang, &f.label_zh, &f.label_en), v.clone())))
-        .collect();
-    let attachments = state
-        .store
-        .attachments(a.application_id)
-        .await?
-        .into_iter()
-        .map(|x| {
-            (
-                x.attachment_id,
-                format!("{} · {}", file_label(&call.form, &x.field_key, lang), x.file_name),
-                file_detail(&x),
-            )
-        })
-        .collect();
+    let answers = answer_rows(lang, &call.form, &app.answers);
+    let attachments = attachment_rows(state, lang, &call.form, a.application_id).await?;
     let open = a.status == "assigned";
     let others = if a.status == "submitted" {
         state
@@ -1634,11 +1631,10 @@ async fn render_review(state: &AppState, me: &Me, id: i64, error: Option<String>
             .reviews_of(a.application_id, Some(person))
             .await?
             .into_iter()
-            .map(|r| ReviewView {
-                expert: if r.person_id == person { t(lang, "review.mine").to_owned() } else { r.expert_name },
-                scores: r.scores.iter().map(ToString::to_string).collect::<Vec<_>>().join(" / "),
-                overall: score_text(r.overall_e4),
-                comment: r.comment,
+            .map(|r| {
+                let expert =
+                    if r.person_id == person { t(lang, "review.mine").to_owned() } else { r.expert_name.clone() };
+                ReviewView::of(r, expert)
             })
             .collect()
     } else {
