@@ -967,11 +967,21 @@ impl Store {
         self.application(&Scope::All, id).await
     }
 
-    /// The applicant facts of an organisation on a date (the inputs of eligibility rules).
-    pub async fn applicant_facts(&self, organisation_id: i64, on: Date) -> Result<ApplicantFacts, StoreError> {
+    /// The regions of the city (what `in_city` means), read once per screening.
+    pub async fn city_regions(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        Ok(self.scope_regions(&Scope::Regions { regions: vec![city_root()] }).await?.unwrap_or_default())
+    }
+
+    /// The applicant facts of an organisation on a date (the inputs of eligibility rules);
+    /// `city` is [`Store::city_regions`].
+    pub async fn applicant_facts(
+        &self,
+        organisation_id: i64,
+        on: Date,
+        city: &std::collections::BTreeSet<String>,
+    ) -> Result<ApplicantFacts, StoreError> {
         let org = self.organisation(&Scope::All, organisation_id).await?;
         let mut facts = ApplicantFacts::new(org.uscc.clone());
-        let city = self.scope_regions(&Scope::Regions { regions: vec![city_root()] }).await?.unwrap_or_default();
         facts.set_flag("in_city", city.contains(&org.region_code));
         facts.set_flag("enterprise", org.kind == "enterprise");
         let tiers = self
@@ -1067,9 +1077,10 @@ impl Store {
                 &ApplicationFilter { call_id: Some(call_id), status: Some(ApplicationStatus::Endorsed), limit: None },
             )
             .await?;
+        let city = self.city_regions().await?;
         let mut results = Vec::with_capacity(apps.len());
         for app in &apps {
-            let facts = self.applicant_facts(app.organisation_id, on).await?;
+            let facts = self.applicant_facts(app.organisation_id, on, &city).await?;
             let others = self.live_applications(call_id, app.organisation_id, Some(app.application_id)).await?;
             let attachments = self.attachments(app.application_id).await?;
             let missing =
